@@ -1,0 +1,53 @@
+import Fastify from 'fastify';
+import type { Config } from '../config/config-schema.ts';
+import { AppError, isAppError } from '../errors/app-error.ts';
+import type { Logger } from '../logging/logger.ts';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+}
+
+/** Builds the HTTP application without listening, so tests can drive it with inject(). */
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.config.server.bodyLimit,
+    disableRequestLogging: false,
+    trustProxy: false,
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (isAppError(error)) {
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      return reply.status(error.status).send({ error: error.toJSON() });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 413) {
+      const tooLarge = new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+      return reply.status(413).send({ error: tooLarge.toJSON() });
+    }
+    if (status !== undefined && status >= 400 && status < 500) {
+      const bad = new AppError(
+        'BAD_REQUEST',
+        error instanceof Error ? error.message : 'Bad request',
+      );
+      return reply.status(status).send({ error: bad.toJSON() });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({ error: new AppError('INTERNAL', 'Internal error').toJSON() });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: new AppError('NOT_FOUND', `No route for ${request.method} ${request.url}`).toJSON(),
+    }),
+  );
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+
+  await app.ready();
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

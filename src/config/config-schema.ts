@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const httpUrl = z
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), { message: 'must be an http(s) URL' });
+
+const databaseUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(value), {
+  message: 'must be a postgres:// or postgresql:// URL',
+});
+
+/** Baton's whole configuration. Strict: an unknown key is an error, not a silent no-op. */
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.coerce.number().int().min(0).max(65_535).default(8080),
+        /** The URL people and GitLab use to reach Baton; links in notes are built from it. */
+        publicUrl: httpUrl.optional(),
+        /** Largest accepted request body, bytes. GitLab caps webhook bodies at 25 MB. */
+        bodyLimit: z.coerce.number().int().min(1024).max(26_214_400).default(26_214_400),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080, bodyLimit: 26_214_400 }),
+    /** Where the embedded database, mirrors, workspaces and run logs live. */
+    dataDir: z.string().min(1).default('.baton-data'),
+    database: z
+      .object({
+        /** A Postgres server. Without it Baton uses an embedded PGlite database in dataDir. */
+        url: databaseUrl.optional(),
+        poolSize: z.coerce.number().int().min(1).max(200).default(10),
+      })
+      .strict()
+      .default({ poolSize: 10 }),
+    log: z
+      .object({ level: logLevel.default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    admin: z
+      .object({
+        /** Bearer token for the admin API. Without it the admin API refuses every call. */
+        token: z.string().min(24, 'must be at least 24 characters').optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
