@@ -9,7 +9,7 @@ export interface AppDeps {
 }
 
 /** Builds the HTTP application without listening, so tests can drive it with inject(). */
-export async function buildApp(deps: AppDeps) {
+export function buildApp(deps: AppDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.config.server.bodyLimit,
@@ -46,8 +46,7 @@ export async function buildApp(deps: AppDeps) {
 
   app.get('/healthz', () => ({ status: 'ok' }));
 
-  await app.ready();
   return app;
 }
 
-export type App = Awaited<ReturnType<typeof buildApp>>;
+export type App = ReturnType<typeof buildApp>;

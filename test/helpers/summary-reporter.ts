@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 
 /** Prints one closing line, `tests: N passed, N failed, N skipped`, that any CI can read. */
@@ -15,6 +16,8 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && module.children.size === 0) failed += 1;
     }
-    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const line = `tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`;
+    // Written at exit so that it is the very last line, after vitest's own summary.
+    process.once('exit', () => writeSync(1, line));
   }
 }
