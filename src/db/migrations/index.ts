@@ -1,0 +1,16 @@
+import type { Migration } from 'kysely';
+import { initialMigration } from './0001-initial.ts';
+
+export interface NamedMigration {
+  readonly name: string;
+  readonly migration: Migration;
+}
+
+/**
+ * Every migration this build knows, oldest first. A static list rather than a directory scan so
+ * that it works the same under tsx and compiled, and so that a migration cannot be picked up or
+ * lost by accident. Append only: never rename, reorder or remove an entry that has shipped.
+ */
+export const migrations: readonly NamedMigration[] = [
+  { name: '0001-initial', migration: initialMigration },
+];
