@@ -14,6 +14,18 @@ export const errorCodes = {
   DB_SCHEMA_TOO_NEW: { status: 500, retryable: false },
   DB_MIGRATION_FAILED: { status: 500, retryable: false },
   DEPENDENCY_MISSING: { status: 500, retryable: false },
+  /** The forge could not be reached, timed out, or kept failing (5xx, 429) after retries. */
+  FORGE_UNAVAILABLE: { status: 502, retryable: true },
+  /** The forge refused the token (401). */
+  FORGE_UNAUTHORIZED: { status: 502, retryable: false },
+  /** The forge refused the action (403), e.g. a missing scope or role. */
+  FORGE_FORBIDDEN: { status: 502, retryable: false },
+  /** The forge does not have, or does not show, the resource (404). */
+  FORGE_NOT_FOUND: { status: 404, retryable: false },
+  /** The forge rejected the request (400, 409, 422). */
+  FORGE_REJECTED: { status: 502, retryable: false },
+  /** The forge answered with a body Baton cannot read. */
+  FORGE_BAD_RESPONSE: { status: 502, retryable: false },
   INTERNAL: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 

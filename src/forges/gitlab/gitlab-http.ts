@@ -1,0 +1,254 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { z } from 'zod';
+import { AppError, type ErrorCode } from '../../errors/app-error.ts';
+import type { Logger } from '../../logging/logger.ts';
+
+export interface GitLabHttpOptions {
+  /** Instance base URL, e.g. `https://gitlab.example.com` (no `/api/v4`). */
+  baseUrl: string;
+  token: string;
+  /** Attempts after the first, for retryable failures. */
+  retries?: number;
+  /** Upper bound for one wait between attempts, including a server's Retry-After. */
+  maxRetryDelayMs?: number;
+  /** First backoff step; doubled per attempt, with jitter. */
+  baseRetryDelayMs?: number;
+  timeoutMs?: number;
+  logger?: Logger;
+  /** Injected for tests that must not wait in real time. */
+  wait?: (ms: number) => Promise<unknown>;
+}
+
+export interface RequestOptions<T> {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: Record<string, unknown>;
+  schema: z.ZodType<T>;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+function statusCode(status: number): ErrorCode {
+  if (status === 401) return 'FORGE_UNAUTHORIZED';
+  if (status === 403) return 'FORGE_FORBIDDEN';
+  if (status === 404) return 'FORGE_NOT_FOUND';
+  if (status === 429 || status >= 500) return 'FORGE_UNAVAILABLE';
+  return 'FORGE_REJECTED';
+}
+
+/** GitLab's error bodies carry `message` (string, array or object) or `error` (+ description). */
+function gitlabMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const parts = [body.error, body.error_description, body.message].filter((v) => v !== undefined);
+    if (parts.length > 0) {
+      return parts.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(': ');
+    }
+  } catch {
+    // Not JSON: GitLab answers some errors (429 "Retry later") as plain text.
+  }
+  return text.slice(0, 500);
+}
+
+/** Seconds or an HTTP date, per RFC 9110; null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (header === null || header.trim() === '') return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/**
+ * A thin HTTP transport for GitLab's REST API v4: token auth, JSON, typed errors, bounded
+ * retries. Retries GETs/PUTs/DELETEs on 429, 5xx and network failures; retries POSTs only where
+ * the request certainly did not take effect (429, connection refused), so a note is never
+ * posted twice.
+ */
+export class GitLabHttp {
+  readonly baseUrl: string;
+  private readonly apiUrl: string;
+  private readonly options: Required<Omit<GitLabHttpOptions, 'logger'>> & { logger?: Logger };
+
+  constructor(options: GitLabHttpOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.apiUrl = `${this.baseUrl}/api/v4`;
+    this.options = {
+      retries: 4,
+      maxRetryDelayMs: 30_000,
+      baseRetryDelayMs: 250,
+      timeoutMs: 10_000,
+      wait: (ms: number) => delay(ms),
+      ...options,
+    };
+  }
+
+  url(path: string, query: RequestOptions<unknown>['query'] = {}): URL {
+    const url = new URL(`${this.apiUrl}${path}`);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url;
+  }
+
+  async request<T>(method: Method, path: string, options: RequestOptions<T>): Promise<T> {
+    const { value } = await this.send(method, this.url(path, options.query), options);
+    return value;
+  }
+
+  /** Every page of a list, following `Link: rel="next"` only within this instance. */
+  async all<T>(path: string, options: RequestOptions<T[]>): Promise<T[]> {
+    const items: T[] = [];
+    let next: URL | null = this.url(path, { per_page: 100, ...options.query });
+    for (let page = 0; next !== null && page < 1000; page += 1) {
+      const { value, response } = await this.send('GET', next, options);
+      items.push(...value);
+      next = this.nextPage(response.headers.get('link'));
+    }
+    return items;
+  }
+
+  private nextPage(link: string | null): URL | null {
+    const match = link ? /<([^>]+)>;\s*rel="next"/.exec(link) : null;
+    if (!match?.[1]) return null;
+    const next = new URL(match[1]);
+    // A Link header is data from the server; never follow it to another host.
+    return next.origin === new URL(this.apiUrl).origin ? next : null;
+  }
+
+  private async send<T>(
+    method: Method,
+    url: URL,
+    options: RequestOptions<T>,
+  ): Promise<{ value: T; response: Response }> {
+    for (let attempt = 0; ; attempt += 1) {
+      const outcome = await this.attempt(method, url, options.body);
+      if (outcome.kind === 'response' && outcome.response.ok) {
+        return {
+          value: await this.parse(outcome.response, options.schema, method, url),
+          response: outcome.response,
+        };
+      }
+      const retryable = this.isRetryable(method, outcome);
+      if (!retryable || attempt >= this.options.retries)
+        throw await this.failure(method, url, outcome);
+      const waitMs = this.backoff(attempt, outcome);
+      this.options.logger?.warn(
+        {
+          method,
+          path: url.pathname,
+          attempt: attempt + 1,
+          waitMs,
+          status: outcome.kind === 'response' ? outcome.response.status : undefined,
+        },
+        'retrying GitLab request',
+      );
+      await this.options.wait(waitMs);
+    }
+  }
+
+  private async attempt(
+    method: Method,
+    url: URL,
+    body: Record<string, unknown> | undefined,
+  ): Promise<
+    { kind: 'response'; response: Response } | { kind: 'network'; error: unknown; sent: boolean }
+  > {
+    const headers: Record<string, string> = {
+      'PRIVATE-TOKEN': this.options.token,
+      accept: 'application/json',
+    };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      const response = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        redirect: 'error',
+      });
+      return { kind: 'response', response };
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      // Refused or unresolvable: the request never reached GitLab.
+      const sent = code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN';
+      return { kind: 'network', error, sent };
+    }
+  }
+
+  private isRetryable(
+    method: Method,
+    outcome: { kind: 'response'; response: Response } | { kind: 'network'; sent: boolean },
+  ): boolean {
+    if (outcome.kind === 'network') return method !== 'POST' || !outcome.sent;
+    const status = outcome.response.status;
+    if (status === 429) return true;
+    return status >= 500 && method !== 'POST';
+  }
+
+  private backoff(
+    attempt: number,
+    outcome: { kind: 'response'; response: Response } | { kind: 'network' },
+  ): number {
+    const server =
+      outcome.kind === 'response'
+        ? retryAfterMs(outcome.response.headers.get('retry-after'))
+        : null;
+    const exponential = this.options.baseRetryDelayMs * 2 ** attempt;
+    const jittered = exponential / 2 + Math.random() * (exponential / 2);
+    return Math.min(this.options.maxRetryDelayMs, server ?? jittered);
+  }
+
+  private async failure(
+    method: Method,
+    url: URL,
+    outcome: { kind: 'response'; response: Response } | { kind: 'network'; error: unknown },
+  ): Promise<AppError> {
+    const where = `${method} ${url.pathname}`;
+    if (outcome.kind === 'network') {
+      return new AppError(
+        'FORGE_UNAVAILABLE',
+        `GitLab at ${this.baseUrl} could not be reached (${where})`,
+        {
+          cause: outcome.error,
+        },
+      );
+    }
+    const { status } = outcome.response;
+    const message = gitlabMessage(await outcome.response.text());
+    return new AppError(statusCode(status), `GitLab answered ${status} to ${where}: ${message}`, {
+      details: { status, path: url.pathname },
+    });
+  }
+
+  private async parse<T>(
+    response: Response,
+    schema: z.ZodType<T>,
+    method: Method,
+    url: URL,
+  ): Promise<T> {
+    const text = await response.text();
+    let json: unknown = null;
+    if (text !== '') {
+      try {
+        json = JSON.parse(text);
+      } catch (error) {
+        throw new AppError(
+          'FORGE_BAD_RESPONSE',
+          `GitLab sent a body that is not JSON for ${method} ${url.pathname}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new AppError(
+        'FORGE_BAD_RESPONSE',
+        `GitLab's answer to ${method} ${url.pathname} is not what Baton expects: ${first ? `${first.path.join('.')} ${first.message}` : 'invalid'}`,
+      );
+    }
+    return parsed.data;
+  }
+}
