@@ -151,9 +151,7 @@ export interface GitHttpAccess {
     username: string,
     password: string,
   ): { userId: number; username: string; scopes: readonly string[] } | null;
-  findProject(
-    pathWithNamespace: string,
-  ): {
+  findProject(pathWithNamespace: string): {
     id: number;
     pathWithNamespace: string;
     visibility: 'public' | 'internal' | 'private';
