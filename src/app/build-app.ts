@@ -13,7 +13,6 @@ export function buildApp(deps: AppDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.config.server.bodyLimit,
-    disableRequestLogging: false,
     trustProxy: false,
   });
 

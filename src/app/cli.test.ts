@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const baton = fileURLToPath(new URL('../../bin/baton.mjs', import.meta.url));
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'baton-cli-'));
+  const childEnv = { PATH: process.env.PATH ?? '', HOME: cwd, BATON_LOG_LEVEL: 'silent', ...env };
+  try {
+    const { stdout, stderr } = await run(baton, args, { cwd, env: childEnv });
+    return { code: 0, stdout, stderr, cwd };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr, cwd };
+  }
+}
+
+describe('baton CLI', () => {
+  it('migrates the embedded database and reports its status', async () => {
+    const first = await cli(['migrate']);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toContain('Applied: 0001-initial');
+    expect(first.code).toBe(0);
+  });
+
+  it('stops with the bad key named when the configuration is invalid', async () => {
+    const result = await cli(['migrate'], { BATON_PORT: 'http' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('server.port (from BATON_PORT)');
+    expect(result.stderr).toContain('[CONFIG_INVALID]');
+  });
+
+  it('rejects an unknown command with usage and exit code 2', async () => {
+    const result = await cli(['frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown command: frobnicate');
+    expect(result.stderr).toContain('Usage: baton');
+  });
+});

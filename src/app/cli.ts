@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load-config.ts';
+import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { isAppError } from '../errors/app-error.ts';
+import { createLogger } from '../logging/logger.ts';
+import { startServer } from './server.ts';
+
+const usage = `Usage: baton <command> [options]
+
+Commands:
+  start              Start Baton (embedded PGlite database unless DATABASE_URL is set)
+  migrate            Apply database migrations and exit
+  migrate --status   List migrations and when each was applied
+  version            Print the version
+  help               Show this help
+
+Configuration: environment variables (BATON_PORT, DATABASE_URL, ...) and an optional baton.yaml.
+See README.md.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function start(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.log.level });
+  const server = await startServer(config, logger);
+  console.log(`Baton ${version()} is running at ${server.url} (database: ${server.database.kind})`);
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function migrate(status: boolean): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.log.level });
+  const database = await openDatabase({ config, logger });
+  try {
+    if (status) {
+      for (const row of await migrationStatus(database)) {
+        console.log(
+          `${row.appliedAt ? row.appliedAt.toISOString() : 'pending'.padEnd(24)}  ${row.name}`,
+        );
+      }
+      return;
+    }
+    const { applied } = await migrateToLatest(database, logger);
+    console.log(
+      applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`,
+    );
+  } finally {
+    await database.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { status: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command = 'help'] = positionals;
+  switch (command) {
+    case 'start':
+      await start();
+      return -1;
+    case 'migrate':
+      await migrate(values.status === true);
+      return 0;
+    case 'version':
+      console.log(version());
+      return 0;
+    case 'help':
+      console.log(usage);
+      return 0;
+    default:
+      console.error(`Unknown command: ${command}\n\n${usage}`);
+      return 2;
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (error) {
+  if (isAppError(error)) {
+    console.error(`baton: ${error.message} [${error.code}]`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+}
