@@ -92,9 +92,9 @@ function scanBlocks(lines: Line[], textLength: number): MarkdownRegion[] {
       previousBlank = previousQuote = previousIndentedCode = false;
       continue;
     }
-    const indented =
+    const indented: boolean =
       !blank && indentedCode.test(line.text) && !inList && (previousBlank || previousIndentedCode);
-    const quoted = !blank && (quoteLine.test(line.text) || (previousQuote && !indented));
+    const quoted: boolean = !blank && (quoteLine.test(line.text) || (previousQuote && !indented));
     if (indented) add('code', line, line);
     else if (quoted) add('quote', line, line);
     if (!blank) {
