@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,19 @@ describe('baton CLI', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('server.port (from BATON_PORT)');
     expect(result.stderr).toContain('[CONFIG_INVALID]');
+  });
+
+  it('validates a flow file and points at the bad line', async () => {
+    const { cwd } = await cli(['version']);
+    writeFileSync(path.join(cwd, 'good.yaml'), 'image: node:22-slim\ncommands:\n  - echo hi\n');
+    writeFileSync(path.join(cwd, 'bad.yaml'), 'image: node:22-slim\ncommands: echo hi\n');
+    const good = await cli(['flow', 'validate', path.join(cwd, 'good.yaml')]);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('valid GitLab-format flow');
+    const bad = await cli(['flow', 'validate', path.join(cwd, 'bad.yaml')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('value at `/commands` is not an array');
+    expect(bad.stderr).toContain('bad.yaml:2:');
   });
 
   it('rejects an unknown command with usage and exit code 2', async () => {

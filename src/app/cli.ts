@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load-config.ts';
 import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { isAppError } from '../errors/app-error.ts';
+import { validateFlowFile } from '../flows/validate-flow-file.ts';
 import { createLogger } from '../logging/logger.ts';
 import { startServer } from './server.ts';
 
@@ -13,6 +14,7 @@ Commands:
   start              Start Baton (embedded PGlite database unless DATABASE_URL is set)
   migrate            Apply database migrations and exit
   migrate --status   List migrations and when each was applied
+  flow validate FILE Check a flow file (GitLab format or Baton-native) and explain any error
   version            Print the version
   help               Show this help
 
@@ -81,6 +83,16 @@ export async function main(argv: string[]): Promise<number> {
     case 'migrate':
       await migrate(values.status === true);
       return 0;
+    case 'flow': {
+      const [, sub, file] = positionals;
+      if (sub !== 'validate' || file === undefined) {
+        console.error(`Usage: baton flow validate FILE`);
+        return 2;
+      }
+      const result = await validateFlowFile(file);
+      (result.ok ? console.log : console.error)(result.report);
+      return result.ok ? 0 : 1;
+    }
     case 'version':
       console.log(version());
       return 0;
