@@ -15,6 +15,7 @@ import { ForgeError, unauthorized } from './forge-error.ts';
 import { ForgeUrls } from './forge-urls.ts';
 import { createGitHttpAccess } from './git-http-access.ts';
 import { createGitRepositoryStore } from './git/git-repository-store.ts';
+import { registerGitHttp } from './git/git-http.ts';
 import type { RepositoryStore } from './git/repository-store.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerApiRoutes } from './routes/register-api-routes.ts';
@@ -94,8 +95,7 @@ export async function createDevForge(options: DevForgeOptions): Promise<DevForge
     state = next;
   };
   registerAdminRoutes(app, ctx, reset);
-  // TODO(git-http): registerGitHttp(app, { store, access: gitHttpAccess }) once devforge/git/git-http.ts lands.
-  void createGitHttpAccess(ctx);
+  await registerGitHttp(app, { store, access: createGitHttpAccess(ctx), logger: app.log });
   await app.ready();
 
   return {
