@@ -1,4 +1,4 @@
-import { Gitlab } from '@gitbeaker/rest';
+import { AccessLevel, Gitlab } from '@gitbeaker/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForge, startReceiver, tokens, type StartedForge } from './test/forge-harness.ts';
 
@@ -249,7 +249,7 @@ describe('repository', () => {
     const file = await api.RepositoryFiles.show(project, 'src/greet.ts', 'main');
     expect(Buffer.from(file.content, 'base64').toString('utf8')).toContain('export function greet');
     const raw = await api.RepositoryFiles.showRaw(project, 'README.md', 'main');
-    expect(String(raw)).toContain('# App');
+    expect(typeof raw === 'string' ? raw : '').toContain('# App');
     const tree = await api.Repositories.allRepositoryTrees(project, {
       recursive: true,
       ref: 'main',
@@ -261,8 +261,8 @@ describe('repository', () => {
     const maintainer = client(tokens.mia);
     await maintainer.Branches.create(project, 'release', 'main');
     const rule = await maintainer.ProtectedBranches.protect(project, 'release', {
-      pushAccessLevel: 40,
-      mergeAccessLevel: 40,
+      pushAccessLevel: AccessLevel.MAINTAINER,
+      mergeAccessLevel: AccessLevel.MAINTAINER,
     });
     expect(rule.push_access_levels?.[0]?.access_level).toBe(40);
     const refused = await failure(
