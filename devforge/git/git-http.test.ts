@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,6 +208,26 @@ describe('git smart HTTP', () => {
       { ref: 'refs/heads/feature', oldSha: first, newSha: second },
     ]);
     expect(await store.resolveCommit('group/app', 'feature')).toBe(second);
+  });
+
+  it('reports branch deletion and tag creation, and streams a large chunked push', async () => {
+    const work = await cloneAs('group/app', 'oauth2', 'dev-token');
+    await git(['checkout', '-q', '-b', 'big'], { cwd: work });
+    await writeFile(join(work, 'big.bin'), randomBytes(3 * 1024 * 1024));
+    await git(['add', 'big.bin'], { cwd: work });
+    const sha = await commitFile(work, 'big');
+    expect((await git(['push', 'origin', 'big', 'HEAD:refs/tags/v1'], { cwd: work })).code).toBe(0);
+    expect(pushes[0]?.updates).toEqual(
+      expect.arrayContaining([
+        { ref: 'refs/heads/big', oldSha: '0'.repeat(40), newSha: sha },
+        { ref: 'refs/tags/v1', oldSha: '0'.repeat(40), newSha: sha },
+      ]),
+    );
+    expect((await store.readFile('group/app', 'big', 'big.bin'))?.size).toBe(3 * 1024 * 1024);
+    expect((await git(['push', 'origin', '--delete', 'big'], { cwd: work })).code).toBe(0);
+    expect(pushes[1]?.updates).toEqual([
+      { ref: 'refs/heads/big', oldSha: sha, newSha: '0'.repeat(40) },
+    ]);
   });
 
   it('refuses a push to a protected branch inside receive-pack with GitLab’s message', async () => {
