@@ -38,6 +38,21 @@ export const configSchema = z
       .object({ level: logLevel.default('info') })
       .strict()
       .default({ level: 'info' }),
+    secrets: z
+      .object({
+        /**
+         * 32 random bytes, base64, that encrypt tokens and secrets at rest. Without it Baton
+         * creates one in `<dataDir>/secret.key` (owner-only) on first start.
+         */
+        key: z
+          .string()
+          .refine((value) => Buffer.from(value, 'base64').length === 32, {
+            message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+          })
+          .optional(),
+      })
+      .strict()
+      .default({}),
     admin: z
       .object({
         /** Bearer token for the admin API. Without it the admin API refuses every call. */

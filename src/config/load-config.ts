@@ -19,6 +19,7 @@ export const environmentVariables = {
   BATON_DATABASE_POOL_SIZE: 'database.poolSize',
   BATON_LOG_LEVEL: 'log.level',
   BATON_ADMIN_TOKEN: 'admin.token',
+  BATON_SECRET_KEY: 'secrets.key',
 } as const;
 
 type Env = Record<string, string | undefined>;

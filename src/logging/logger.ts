@@ -18,6 +18,8 @@ const secretKeys = [
   'apiKey',
   'api_key',
   'adminToken',
+  'key',
+  'secretKey',
   'authorization',
   'private-token',
   'job-token',
