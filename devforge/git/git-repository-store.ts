@@ -51,6 +51,8 @@ export function createGitRepositoryStore(options: { reposDir: string }): Reposit
     async create(projectPath, createOptions) {
       assertBranchName(createOptions.defaultBranch);
       const gitDir = pathOf(projectPath);
+      const files = Object.entries(createOptions.files ?? {});
+      for (const [filePath] of files) assertFilePath(filePath);
       if (await store.exists(projectPath)) {
         throw new RepositoryError('git_failed', 'Repository already exists');
       }
@@ -61,9 +63,7 @@ export function createGitRepositoryStore(options: { reposDir: string }): Reposit
           gitDir,
         },
       );
-      const files = Object.entries(createOptions.files ?? {});
       if (files.length === 0) return;
-      for (const [filePath] of files) assertFilePath(filePath);
       await writeCommit(gitDir, {
         branch: createOptions.defaultBranch,
         message: 'Initial commit',
