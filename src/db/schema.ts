@@ -15,12 +15,161 @@ export interface SettingsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface ForgeConnectionsTable {
+  id: string;
+  kind: 'gitlab';
+  base_url: string;
+  /** Encrypted with the instance secret key (see src/secrets). */
+  webhook_secret: string;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface ServiceAccountsTable {
+  id: Generated<number>;
+  connection_id: string;
+  username: string;
+  forge_user_id: number;
+  name: string;
+  email: string | null;
+  /** Encrypted with the instance secret key (see src/secrets). */
+  token: string;
+  created_at: CreatedAt;
+}
+
+export interface CatalogFlowsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  visibility: 'private' | 'public';
+  /** The flow's YAML, as submitted. */
+  definition: string;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export type ScopeType = 'project' | 'group';
+
+export interface CatalogEnablementsTable {
+  flow_id: number;
+  connection_id: string;
+  scope_type: ScopeType;
+  scope_path: string;
+  created_at: CreatedAt;
+}
+
+export interface TriggersTable {
+  id: Generated<number>;
+  connection_id: string;
+  scope_type: ScopeType;
+  scope_path: string;
+  description: string;
+  /** JSON array of `mention` | `assign` | `assign_reviewer`. */
+  event_types: JsonColumn;
+  service_account_id: number;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  config_path: string | null;
+  catalog_flow_id: number | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface FeatureFlagsTable {
+  name: string;
+  scope_type: 'instance' | ScopeType;
+  connection_id: string;
+  scope_path: string;
+  enabled: boolean;
+  updated_at: CreatedAt;
+}
+
+export type DeliveryStatus = 'pending' | 'processing' | 'done' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  connection_id: string;
+  idempotency_key: string;
+  event: string;
+  payload: JsonColumn;
+  status: DeliveryStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  locked_until: Date | null;
+  outcome: string | null;
+  received_at: CreatedAt;
+  processed_at: Date | null;
+}
+
+export type RunStatus =
+  | 'queued'
+  | 'preparing'
+  | 'running'
+  | 'publishing'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'timed_out';
+
+export interface RunsTable {
+  id: string;
+  status: RunStatus;
+  connection_id: string;
+  trigger_id: number | null;
+  delivery_id: string | null;
+  service_account_id: number;
+  event_type: string;
+  project_id: number;
+  project_path: string;
+  noteable: JsonColumn;
+  discussion_id: string | null;
+  ack_note_id: number | null;
+  requested_by: JsonColumn;
+  flow_source: string;
+  flow: JsonColumn;
+  environment: JsonColumn;
+  failure: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface RunTransitionsTable {
+  id: Generated<string>;
+  run_id: string;
+  from_status: RunStatus | null;
+  to_status: RunStatus;
+  reason: string;
+  at: CreatedAt;
+}
+
+export interface TriggerDecisionsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  trigger_id: number | null;
+  service_account: string | null;
+  event_type: string | null;
+  decision: 'accepted' | 'refused' | 'ignored';
+  reason: string;
+  run_id: string | null;
+  at: CreatedAt;
+}
+
 /**
  * Every table Baton owns, as Kysely sees it. Each migration that adds or changes a table updates
  * this interface in the same commit.
  */
 export interface DatabaseSchema {
   settings: SettingsTable;
+  forge_connections: ForgeConnectionsTable;
+  service_accounts: ServiceAccountsTable;
+  catalog_flows: CatalogFlowsTable;
+  catalog_enablements: CatalogEnablementsTable;
+  triggers: TriggersTable;
+  feature_flags: FeatureFlagsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  runs: RunsTable;
+  run_transitions: RunTransitionsTable;
+  trigger_decisions: TriggerDecisionsTable;
 }
 
 /** Re-exported so that later table definitions need only this module. */

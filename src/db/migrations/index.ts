@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { initialMigration } from './0001-initial.ts';
+import { intakeAndTriggersMigration } from './0002-intake-and-triggers.ts';
 
 export interface NamedMigration {
   readonly name: string;
@@ -13,4 +14,5 @@ export interface NamedMigration {
  */
 export const migrations: readonly NamedMigration[] = [
   { name: '0001-initial', migration: initialMigration },
+  { name: '0002-intake-and-triggers', migration: intakeAndTriggersMigration },
 ];

@@ -1,0 +1,150 @@
+import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
+import type { DatabaseSchema, ScopeType, TriggersTable } from '../db/schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import { normalizePath, scopeCovers } from './scope.ts';
+
+export const triggerEventTypes = ['mention', 'assign', 'assign_reviewer'] as const;
+export type TriggerEventType = (typeof triggerEventTypes)[number];
+
+export type FlowSource =
+  { kind: 'config_path'; path: string } | { kind: 'catalog'; flowId: number };
+
+export interface Trigger {
+  id: number;
+  connectionId: string;
+  scope: { type: ScopeType; path: string };
+  description: string;
+  eventTypes: TriggerEventType[];
+  serviceAccountId: number;
+  active: boolean;
+  flow: FlowSource;
+}
+
+export type NewTrigger = Omit<Trigger, 'id'>;
+
+const eventTypesSchema = z.array(z.enum(triggerEventTypes));
+
+function toTrigger(row: Selectable<TriggersTable>): Trigger {
+  const flow: FlowSource =
+    row.config_path !== null
+      ? { kind: 'config_path', path: row.config_path }
+      : { kind: 'catalog', flowId: row.catalog_flow_id ?? 0 };
+  return {
+    id: row.id,
+    connectionId: row.connection_id,
+    scope: { type: row.scope_type, path: row.scope_path },
+    description: row.description,
+    eventTypes: eventTypesSchema.parse(row.event_types),
+    serviceAccountId: row.service_account_id,
+    active: row.active,
+    flow,
+  };
+}
+
+function columns(trigger: NewTrigger) {
+  return {
+    connection_id: trigger.connectionId,
+    scope_type: trigger.scope.type,
+    scope_path: normalizePath(trigger.scope.path),
+    description: trigger.description,
+    event_types: JSON.stringify([...new Set(trigger.eventTypes)]),
+    service_account_id: trigger.serviceAccountId,
+    active: trigger.active,
+    config_path: trigger.flow.kind === 'config_path' ? trigger.flow.path : null,
+    catalog_flow_id: trigger.flow.kind === 'catalog' ? trigger.flow.flowId : null,
+  };
+}
+
+/** Trigger rules: which service account, on which events, in which project or group, runs what. */
+export class TriggerStore {
+  readonly #db: Kysely<DatabaseSchema>;
+
+  constructor(db: Kysely<DatabaseSchema>) {
+    this.#db = db;
+  }
+
+  async create(trigger: NewTrigger): Promise<Trigger> {
+    const row = await this.#db
+      .insertInto('triggers')
+      .values(columns(trigger))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toTrigger(row);
+  }
+
+  async update(id: number, trigger: NewTrigger): Promise<Trigger> {
+    const row = await this.#db
+      .updateTable('triggers')
+      .set({ ...columns(trigger), updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new AppError('NOT_FOUND', `Trigger ${id} does not exist`);
+    return toTrigger(row);
+  }
+
+  async remove(id: number): Promise<boolean> {
+    const result = await this.#db.deleteFrom('triggers').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async get(id: number): Promise<Trigger | undefined> {
+    const row = await this.#db
+      .selectFrom('triggers')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toTrigger(row) : undefined;
+  }
+
+  async list(): Promise<Trigger[]> {
+    const rows = await this.#db.selectFrom('triggers').selectAll().orderBy('id').execute();
+    return rows.map(toTrigger);
+  }
+
+  /**
+   * The rules (active or not) of a service account that cover a project, for one event type.
+   * GitLab runs every matching trigger, so all of them are returned.
+   */
+  async matching(input: {
+    connectionId: string;
+    serviceAccountId: number;
+    eventType: TriggerEventType;
+    projectPath: string;
+  }): Promise<Trigger[]> {
+    const rows = await this.#db
+      .selectFrom('triggers')
+      .selectAll()
+      .where('connection_id', '=', input.connectionId)
+      .where('service_account_id', '=', input.serviceAccountId)
+      .orderBy('id')
+      .execute();
+    return rows
+      .map(toTrigger)
+      .filter(
+        (t) => t.eventTypes.includes(input.eventType) && scopeCovers(t.scope, input.projectPath),
+      );
+  }
+
+  /**
+   * Service accounts used by triggers in more than one project or group. GitLab warns that a
+   * service account shared across projects can reach all of them from any one.
+   */
+  async sharedServiceAccounts(): Promise<{ serviceAccountId: number; scopes: string[] }[]> {
+    const rows = await this.#db
+      .selectFrom('triggers')
+      .select(['service_account_id', 'scope_type', 'scope_path'])
+      .distinct()
+      .execute();
+    const byAccount = new Map<number, string[]>();
+    for (const row of rows) {
+      const scopes = byAccount.get(row.service_account_id) ?? [];
+      scopes.push(`${row.scope_type} ${row.scope_path}`);
+      byAccount.set(row.service_account_id, scopes);
+    }
+    return [...byAccount]
+      .filter(([, scopes]) => scopes.length > 1)
+      .map(([serviceAccountId, scopes]) => ({ serviceAccountId, scopes: scopes.sort() }));
+  }
+}
