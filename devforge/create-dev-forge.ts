@@ -158,6 +158,15 @@ async function buildServer(ctx: ForgeContext, log: Logger): Promise<FastifyInsta
     return reply.status(500).send({ message: '500 Internal Server Error' });
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: '404 Not Found' }));
+  // GitLab answers `application/json` without a charset, and python-gitlab 3.12 only parses a
+  // body whose Content-Type is exactly that.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) {
+      void reply.header('content-type', 'application/json');
+    }
+    done(null, payload);
+  });
   app.addHook('onResponse', (request, _reply, done) => {
     ctx.webhooks.release(request);
     done();
