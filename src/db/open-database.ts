@@ -126,7 +126,8 @@ export function describePostgresTarget(url: string): string {
     return '(unparseable DATABASE_URL)';
   }
   // A Unix socket directory can be given as ?host=/run/postgresql instead of in the authority.
-  const host = parsed.searchParams.get('host') ?? (parsed.hostname || 'localhost');
+  const host =
+    parsed.searchParams.get('host') ?? (decodeURIComponent(parsed.hostname) || 'localhost');
   const port = parsed.searchParams.get('port') ?? (parsed.port || '5432');
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   return `${host}:${port}${database ? `/${database}` : ''}`;
