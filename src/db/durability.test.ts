@@ -26,30 +26,32 @@ describe('embedded database durability', () => {
 
   it('keeps a committed write, and drops an open transaction, after kill -9', async () => {
     const value = randomUUID();
-    const process_ = spawn(process.execPath, ['--import', 'tsx', child, dataDir, value], {
+    const childProcess = spawn(process.execPath, ['--import', 'tsx', child, dataDir, value], {
       cwd: repositoryRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) => {
-      process_.once('exit', (code, signal) => resolve(signal ?? code));
+      childProcess.once('exit', (code, signal) => {
+        resolve(signal ?? code);
+      });
     });
 
     let stderr = '';
-    process_.stderr.on('data', (chunk: Buffer) => {
+    childProcess.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
     });
     await new Promise<void>((resolve, reject) => {
       let stdout = '';
-      process_.stdout.on('data', (chunk: Buffer) => {
+      childProcess.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString('utf8');
         if (stdout.includes('committed\n')) resolve();
       });
-      process_.once('exit', (code) => {
+      childProcess.once('exit', (code) => {
         reject(new Error(`child exited (${code}) before committing:\n${stdout}\n${stderr}`));
       });
     });
 
-    process_.kill('SIGKILL');
+    childProcess.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
     const database = await openDatabase({
