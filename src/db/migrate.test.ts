@@ -1,6 +1,10 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { describeEachDatabase, silentLogger } from '../../test/helpers/database.ts';
+import {
+  describeEachDatabase,
+  openTestDatabase,
+  silentLogger,
+} from '../../test/helpers/database.ts';
 import { assertSchemaNotTooNew, migrateToLatest, migrationStatus } from './migrate.ts';
 import { migrations } from './migrations/index.ts';
 
@@ -16,7 +20,34 @@ describe('migration list', () => {
 
 describeEachDatabase(
   'migrations on a fresh database',
-  (getDatabase) => {
+  (getDatabase, engine) => {
+    // Only Postgres can be shared by several processes; one PGlite directory has one owner.
+    if (engine === 'postgres') {
+      it('applies each migration once when two processes migrate at the same time', async () => {
+        const first = getDatabase();
+        const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+          first.db,
+        );
+        const second = await openTestDatabase('postgres', {
+          dataDir: '.',
+          schema: rows[0]?.schema ?? '',
+        });
+        try {
+          const results = await Promise.all([
+            migrateToLatest(first, silentLogger()),
+            migrateToLatest(second, silentLogger()),
+          ]);
+
+          expect(results.flatMap((result) => result.applied).sort()).toEqual(knownNames);
+          expect((await migrationStatus(first)).every((entry) => entry.appliedAt !== null)).toBe(
+            true,
+          );
+        } finally {
+          await second.close();
+        }
+      });
+    }
+
     it('applies every known migration and creates the settings table', async () => {
       const database = getDatabase();
       expect((await migrationStatus(database)).every((entry) => entry.appliedAt === null)).toBe(
