@@ -1,0 +1,20 @@
+import type { Config } from '../config/config-schema.ts';
+import type { ConnectionRegistry } from '../forges/connection-registry.ts';
+import type { ConnectionStore } from '../forges/connection-store.ts';
+import type { CatalogStore } from '../flows/catalog-store.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { FeatureFlags } from '../triggers/feature-flags.ts';
+import type { TriggerStore } from '../triggers/trigger-store.ts';
+import type { VerifyAccount } from './verify-gitlab-account.ts';
+
+export interface AdminApiDeps {
+  config: Config;
+  logger: Logger;
+  connections: ConnectionStore;
+  registry: ConnectionRegistry;
+  triggers: TriggerStore;
+  flags: FeatureFlags;
+  catalog: CatalogStore;
+  /** Defaults to asking the forge (GET /user, GET /personal_access_tokens/self). */
+  verifyAccount?: VerifyAccount;
+}
