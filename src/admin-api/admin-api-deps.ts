@@ -15,6 +15,11 @@ export interface AdminApiDeps {
   triggers: TriggerStore;
   flags: FeatureFlags;
   catalog: CatalogStore;
+  /**
+   * The URL GitLab reaches Baton at, once known (e.g. the listening address). Defaults to
+   * `server.publicUrl`, then to the origin the admin request reached.
+   */
+  publicUrl?: () => string;
   /** Defaults to asking the forge (GET /user, GET /personal_access_tokens/self). */
   verifyAccount?: VerifyAccount;
 }

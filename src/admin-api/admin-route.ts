@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { parseAdminInput } from './parse-admin-input.ts';
+import { checkAdminInput, invalidRequest } from './parse-admin-input.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -51,10 +51,16 @@ export async function handleAdminRoute(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
+  const params = checkAdminInput(route.params, request.params, 'path');
+  const query = checkAdminInput(route.query, request.query, 'query');
+  const body = checkAdminInput(route.body, request.body, 'body');
+  if (!params.ok || !query.ok || !body.ok) {
+    throw invalidRequest([params, query, body].flatMap((c) => (c.ok ? [] : c.problems)));
+  }
   const result = await route.handle({
-    params: route.params ? parseAdminInput(route.params, request.params, 'path') : undefined,
-    query: route.query ? parseAdminInput(route.query, request.query, 'query') : undefined,
-    body: route.body ? parseAdminInput(route.body, request.body, 'body') : undefined,
+    params: params.value,
+    query: query.value,
+    body: body.value,
     request,
   });
   const spec = route.responses[result.status];

@@ -13,9 +13,14 @@ import type {
   TriggerView,
 } from './admin-schemas.ts';
 
-/** Baton's public URL, or the origin this request reached when none is configured. */
-export function publicBaseUrl(config: Config, request: FastifyRequest): string {
-  return (config.server.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
+/** Baton's public URL: configured, else as the server knows it, else as this request reached it. */
+export function publicBaseUrl(
+  deps: { config: Config; publicUrl?: () => string },
+  request: FastifyRequest,
+): string {
+  const url =
+    deps.config.server.publicUrl ?? deps.publicUrl?.() ?? `${request.protocol}://${request.host}`;
+  return url.replace(/\/+$/, '');
 }
 
 /** Enough of a token to tell two apart; nothing of a short one. */

@@ -25,7 +25,7 @@ export function connectionRoutes(deps: AdminApiDeps): AdminRoute[] {
       summary: 'List connections with their service accounts',
       responses: { 200: { description: 'Every connection', schema: z.array(connectionView) } },
       handle: async ({ request }) => {
-        const base = publicBaseUrl(config, request);
+        const base = publicBaseUrl(deps, request);
         const all = await connections.all();
         return { status: 200, body: all.map((c) => connectionViewOf(c, base)) };
       },
@@ -56,10 +56,10 @@ export function connectionRoutes(deps: AdminApiDeps): AdminRoute[] {
         const warnings =
           config.server.publicUrl === undefined
             ? [
-                'BATON_PUBLIC_URL is not set, so the webhook URL was built from the address this request reached; set it to the URL GitLab can reach Baton at.',
+                'BATON_PUBLIC_URL is not set, so the webhook URL is a guess (the listening address, or the one this request reached); set it to the URL GitLab can reach Baton at.',
               ]
             : [];
-        const view = connectionViewOf(saved, publicBaseUrl(config, request));
+        const view = connectionViewOf(saved, publicBaseUrl(deps, request));
         return { status: existed ? 200 : 201, body: { ...view, warnings } };
       },
     }),
@@ -72,7 +72,7 @@ export function connectionRoutes(deps: AdminApiDeps): AdminRoute[] {
       responses: { 200: { description: 'The connection', schema: connectionView }, 404: notFound },
       handle: async ({ params, request }) => {
         const connection = await findConnection(connections, params.id);
-        return { status: 200, body: connectionViewOf(connection, publicBaseUrl(config, request)) };
+        return { status: 200, body: connectionViewOf(connection, publicBaseUrl(deps, request)) };
       },
     }),
     adminRoute({

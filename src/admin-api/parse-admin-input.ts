@@ -18,15 +18,26 @@ function describeIssue(part: InputPart, issue: z.core.$ZodIssue): string[] {
   return [`${at}: ${issue.message}`];
 }
 
-/**
- * Parses one part of a request with a strict schema. The message names every offending key,
- * so a caller can fix the request without reading the OpenAPI document.
- */
-export function parseAdminInput<T>(schema: z.ZodType<T>, value: unknown, part: InputPart): T {
+export type InputCheck<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/** Checks one part of a request against a strict schema, naming every offending key. */
+export function checkAdminInput<T>(
+  schema: z.ZodType<T> | undefined,
+  value: unknown,
+  part: InputPart,
+): InputCheck<T | undefined> {
+  if (schema === undefined) return { ok: true, value: undefined };
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.flatMap((issue) => describeIssue(part, issue));
-  throw new AppError('BAD_REQUEST', `Invalid request: ${problems.join('; ')}`, {
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.flatMap((issue) => describeIssue(part, issue)),
+  };
+}
+
+/** One error for the whole request, so a caller can fix everything in one go. */
+export function invalidRequest(problems: readonly string[]): AppError {
+  return new AppError('BAD_REQUEST', `Invalid request: ${problems.join('; ')}`, {
     details: { problems },
   });
 }
