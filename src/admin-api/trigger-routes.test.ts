@@ -23,6 +23,15 @@ const mentionTrigger = {
   configPath: '.gitlab/duo/flows/claude.yaml',
 };
 
+/** The same trigger with no flow source. */
+const withoutPath = {
+  description: mentionTrigger.description,
+  eventTypes: mentionTrigger.eventTypes,
+  connection: mentionTrigger.connection,
+  serviceAccount: mentionTrigger.serviceAccount,
+  scope: mentionTrigger.scope,
+};
+
 type Message = { error: { message: string } };
 
 describeEachDatabase('admin API: triggers', (getDatabase) => {
@@ -96,7 +105,6 @@ describeEachDatabase('admin API: triggers', (getDatabase) => {
       name: 'claude',
       definition: flowYaml,
     });
-    const { configPath: _unused, ...withoutPath } = mentionTrigger;
     const created = await call('POST', '/api/admin/triggers', {
       ...withoutPath,
       catalogFlow: 'claude',
@@ -120,8 +128,7 @@ describeEachDatabase('admin API: triggers', (getDatabase) => {
 
   it('requires exactly one flow source, suggesting a config path', async () => {
     const { call } = await setUp(getDatabase());
-    const { configPath: _unused, ...neither } = mentionTrigger;
-    const none = await call('POST', '/api/admin/triggers', neither);
+    const none = await call('POST', '/api/admin/triggers', withoutPath);
     expect(none.statusCode).toBe(400);
     expect(none.json<Message>().error.message).toContain('.gitlab/duo/flows/claude-agent.yaml');
     const both = await call('POST', '/api/admin/triggers', { ...mentionTrigger, catalogFlow: 1 });
