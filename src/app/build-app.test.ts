@@ -3,28 +3,30 @@ import { configSchema } from '../config/config-schema.ts';
 import { createLogger } from '../logging/logger.ts';
 import { buildApp } from './build-app.ts';
 
-function app(bodyLimit = 2048) {
+async function app(bodyLimit = 2048) {
   const config = configSchema.parse({ server: { bodyLimit } });
-  const built = buildApp({ config, logger: createLogger({ level: 'silent' }) });
+  const built = await buildApp({ config, logger: createLogger({ level: 'silent' }) });
   built.post('/echo', (request) => request.body);
   return built;
 }
 
 describe('buildApp', () => {
   it('answers the health check', async () => {
-    const response = await app().inject({ method: 'GET', url: '/healthz' });
+    const response = await (await app()).inject({ method: 'GET', url: '/healthz' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'ok' });
   });
 
   it('answers unknown routes with a typed 404 body', async () => {
-    const response = await app().inject({ method: 'GET', url: '/nope' });
+    const response = await (await app()).inject({ method: 'GET', url: '/nope' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
   it('refuses a body over the configured limit with 413', async () => {
-    const response = await app(2048).inject({
+    const response = await (
+      await app(2048)
+    ).inject({
       method: 'POST',
       url: '/echo',
       headers: { 'content-type': 'application/json' },
@@ -35,7 +37,9 @@ describe('buildApp', () => {
   });
 
   it('answers malformed JSON with 400 and a clear code', async () => {
-    const response = await app().inject({
+    const response = await (
+      await app()
+    ).inject({
       method: 'POST',
       url: '/echo',
       headers: { 'content-type': 'application/json' },

@@ -1,16 +1,23 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify from 'fastify';
 import type { Config } from '../config/config-schema.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
+import { registerAdminApi } from '../admin-api/register-admin-api.ts';
+import { registerWebhookRoutes } from '../intake/register-webhook-routes.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { Services } from './create-services.ts';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
+  /** Without services the app serves only its health check (used by tests of the shell). */
+  services?: Services;
 }
 
 /** Builds the HTTP application without listening, so tests can drive it with inject(). */
-export function buildApp(deps: AppDeps) {
-  const app = Fastify({
+export async function buildApp(deps: AppDeps) {
+  // Typed with Fastify's base logger so that route modules can take a plain FastifyInstance.
+  const app = Fastify<Server, IncomingMessage, ServerResponse>({
     loggerInstance: deps.logger,
     bodyLimit: deps.config.server.bodyLimit,
     trustProxy: false,
@@ -45,7 +52,28 @@ export function buildApp(deps: AppDeps) {
 
   app.get('/healthz', () => ({ status: 'ok' }));
 
+  const { services } = deps;
+  if (services) {
+    await registerWebhookRoutes(app, {
+      registry: services.registry,
+      deliveries: services.deliveries,
+      onStored: () => {
+        services.worker.notify();
+      },
+      bodyLimit: deps.config.server.bodyLimit,
+    });
+    await registerAdminApi(app, {
+      config: deps.config,
+      logger: deps.logger,
+      connections: services.connections,
+      registry: services.registry,
+      triggers: services.triggers,
+      flags: services.flags,
+      catalog: services.catalog,
+      publicUrl: () => services.publicUrl.value,
+    });
+  }
   return app;
 }
 
-export type App = ReturnType<typeof buildApp>;
+export type App = Awaited<ReturnType<typeof buildApp>>;

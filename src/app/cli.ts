@@ -5,6 +5,7 @@ import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { isAppError } from '../errors/app-error.ts';
 import { validateFlowFile } from '../flows/validate-flow-file.ts';
+import { runAdminCommand } from '../admin-api/admin-cli.ts';
 import { createLogger } from '../logging/logger.ts';
 import { startServer } from './server.ts';
 
@@ -14,6 +15,8 @@ Commands:
   start              Start Baton (embedded PGlite database unless DATABASE_URL is set)
   migrate            Apply database migrations and exit
   migrate --status   List migrations and when each was applied
+  admin ...          Manage connections, service accounts, triggers, flags and the flow
+                     catalog through the admin API (run 'baton admin help')
   flow validate FILE Check a flow file (GitLab format or Baton-native) and explain any error
   version            Print the version
   help               Show this help
@@ -32,7 +35,9 @@ async function start(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level });
   const server = await startServer(config, logger);
-  console.log(`Baton ${version()} is running at ${server.url} (database: ${server.database.kind})`);
+  console.log(
+    `Baton ${version()} is running at ${server.url} (database: ${server.services.database.kind})`,
+  );
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     server.close().then(
@@ -70,6 +75,23 @@ async function migrate(status: boolean): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'admin') {
+    // The admin command has flags of its own; it parses them itself.
+    const config = loadConfig();
+    const url = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
+    return runAdminCommand(
+      argv.slice(1),
+      { url, token: config.admin.token },
+      {
+        log: (s) => {
+          console.log(s);
+        },
+        error: (s) => {
+          console.error(s);
+        },
+      },
+    );
+  }
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

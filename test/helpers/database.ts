@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, inject } from 'vitest';
 import { configSchema, type Config } from '../../src/config/config-schema.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { openDatabase, type Database } from '../../src/db/open-database.ts';
@@ -21,9 +21,12 @@ export function silentLogger(): Logger {
   return createLogger({ level: 'silent' });
 }
 
-/** A fresh schema name, `t_<12 hex>`, valid as an unquoted Postgres identifier. */
+/**
+ * A fresh schema name, `t_<run>_<12 hex>`, valid as an unquoted Postgres identifier. The run
+ * prefix lets the global teardown drop exactly this run's schemas.
+ */
 export function randomSchemaName(): string {
-  return `t_${randomBytes(6).toString('hex')}`;
+  return `t_${inject('testRunId')}_${randomBytes(6).toString('hex')}`;
 }
 
 export function testDatabaseConfig(engine: DatabaseEngine, dataDir: string): Config {
@@ -101,8 +104,10 @@ export function describeEachDatabase(
         try {
           if (failed) {
             anyFailed = true;
+            await sql`comment on schema ${sql.id(schema)} is 'kept'`.execute(database.db);
             console.error(keptMessage(engine, schema, dataDir));
-          } else {
+          } else if (engine === 'pglite') {
+            // Postgres schemas are dropped by the global teardown (see global-setup.ts).
             await sql`drop schema ${sql.id(schema)} cascade`.execute(database.db);
           }
         } finally {

@@ -1,0 +1,149 @@
+import { EventEmitter, once } from 'node:events';
+import { isAppError } from '../errors/app-error.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Delivery, DeliveryStore } from './delivery-store.ts';
+
+export interface DeliveryProcessor {
+  process(delivery: Delivery): Promise<string>;
+}
+
+export interface DeliveryWorkerOptions {
+  store: DeliveryStore;
+  processor: DeliveryProcessor;
+  logger: Logger;
+  /** Deliveries processed at once by this process. */
+  concurrency?: number;
+  /** How often to look for work another process stored or a dead worker left. */
+  pollMs?: number;
+  /** How long a claim lasts before another worker may take the delivery over. */
+  leaseMs?: number;
+  /** Attempts before a delivery the forge kept refusing is given up. */
+  maxAttempts?: number;
+}
+
+export interface DeliveryResult {
+  id: string;
+  status: 'done' | 'failed' | 'retry';
+  outcome: string;
+}
+
+/**
+ * Processes stored deliveries in the background. The intake route wakes it right after a
+ * delivery is committed, so the usual path has no polling delay; the poll only picks up what
+ * another process stored or what a crashed worker left behind.
+ */
+export class DeliveryWorker {
+  readonly #options: Required<DeliveryWorkerOptions>;
+  readonly #events = new EventEmitter();
+  readonly #recent = new Map<string, DeliveryResult>();
+  #wake: (() => void) | undefined;
+  #running = false;
+  #loops: Promise<void>[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.#options = { concurrency: 4, pollMs: 1000, leaseMs: 60_000, maxAttempts: 5, ...options };
+    this.#events.setMaxListeners(0);
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#timer = setInterval(() => {
+      this.notify();
+    }, this.#options.pollMs);
+    this.#timer.unref();
+    this.#loops = Array.from({ length: this.#options.concurrency }, () => this.#loop());
+  }
+
+  /** Wakes every idle slot: there may be work. */
+  notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearInterval(this.#timer);
+    this.notify();
+    await Promise.all(this.#loops);
+  }
+
+  /** Resolves when the delivery has been processed (by this worker). */
+  async result(id: string): Promise<DeliveryResult> {
+    for (;;) {
+      const known = this.#recent.get(id);
+      if (known) return known;
+      await once(this.#events, 'result');
+    }
+  }
+
+  #sleep(): Promise<void> {
+    // stop() may have run while this slot was claiming; its wake-up call is gone by now.
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.#wake;
+      this.#wake = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#running) {
+      let delivery: Delivery | undefined;
+      try {
+        delivery = await this.#options.store.claim(this.#options.leaseMs);
+      } catch (error) {
+        this.#options.logger.error({ err: error }, 'claiming a webhook delivery failed');
+      }
+      if (delivery === undefined) {
+        await this.#sleep();
+        continue;
+      }
+      try {
+        await this.#handle(delivery);
+      } catch (error) {
+        // The store failed to record the outcome; the lease runs out and the delivery is retried.
+        this.#options.logger.error(
+          { err: error, deliveryId: delivery.id },
+          'recording a delivery outcome failed',
+        );
+      }
+    }
+  }
+
+  async #handle(delivery: Delivery): Promise<void> {
+    const { store, processor, logger, maxAttempts } = this.#options;
+    const log = logger.child({ deliveryId: delivery.id, event: delivery.event });
+    let result: DeliveryResult;
+    try {
+      const outcome = await processor.process(delivery);
+      await store.finish(delivery.id, 'done', outcome);
+      result = { id: delivery.id, status: 'done', outcome };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retry = isAppError(error) && error.retryable && delivery.attempts < maxAttempts;
+      log.warn(
+        { err: error, attempts: delivery.attempts, retry },
+        'processing a webhook delivery failed',
+      );
+      if (retry) await store.release(delivery.id, message);
+      else await store.finish(delivery.id, 'failed', message);
+      result = { id: delivery.id, status: retry ? 'retry' : 'failed', outcome: message };
+    }
+    this.#remember(result);
+  }
+
+  #remember(result: DeliveryResult): void {
+    this.#recent.set(result.id, result);
+    // Only tests and diagnostics read these; keep the newest thousand.
+    if (this.#recent.size > 1000) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
+    }
+    this.#events.emit('result', result);
+  }
+}
