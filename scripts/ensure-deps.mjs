@@ -23,7 +23,8 @@ if (major < 20 || (major === 20 && minor < 18)) {
 }
 
 // Debian packages: command to look for -> package that provides it.
-const runtimePackages = { git: 'git' };
+// bwrap and socat: the local executor's sandbox and its socket forwarder (docs/architecture.md).
+const runtimePackages = { git: 'git', bwrap: 'bubblewrap', socat: 'socat' };
 const testPackages = { 'python-gitlab': 'gitlab-cli' };
 const wanted = { ...runtimePackages, ...(forTests ? testPackages : {}) };
 

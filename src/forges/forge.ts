@@ -54,6 +54,15 @@ export interface ForgeMergeRequest extends ForgeIssue {
   draft: boolean;
 }
 
+export interface NewMergeRequest {
+  projectId: number;
+  sourceBranch: string;
+  targetBranch: string;
+  title: string;
+  description: string;
+  removeSourceBranch?: boolean;
+}
+
 export interface ForgeDiff {
   oldPath: string;
   newPath: string;
@@ -87,6 +96,13 @@ export interface ForgeApi {
     body: string,
   ): Promise<{ id: number; discussionId: string }>;
   updateNote(noteable: NoteableAddress, noteId: number, body: string): Promise<void>;
+  /** Opens a merge request; a duplicate for the same source branch is FORGE_REJECTED (409). */
+  createMergeRequest(input: NewMergeRequest): Promise<ForgeMergeRequest>;
+  /** Merge requests whose source is `sourceBranch` (open ones unless `state` says otherwise). */
+  listMergeRequests(
+    projectId: number,
+    filter: { sourceBranch: string; state?: 'opened' | 'all' },
+  ): Promise<ForgeMergeRequest[]>;
   /** A file's text at a ref; null when the file (or ref) does not exist. */
   readFile(projectId: number, filePath: string, ref: string): Promise<string | null>;
 }

@@ -8,6 +8,7 @@ import type {
   ForgeMergeRequest,
   ForgeNote,
   ForgeProject,
+  NewMergeRequest,
   NoteableAddress,
 } from '../forge.ts';
 import {
@@ -55,6 +56,15 @@ function issue(value: z.infer<typeof issueSchema>): ForgeIssue {
     labels: value.labels,
     author: { username: value.author.username, name: value.author.name },
     webUrl: value.web_url,
+  };
+}
+
+function mergeRequest(mr: z.infer<typeof mergeRequestSchema>): ForgeMergeRequest {
+  return {
+    ...issue(mr),
+    sourceBranch: mr.source_branch,
+    targetBranch: mr.target_branch,
+    draft: mr.draft === true,
   };
 }
 
@@ -118,12 +128,32 @@ export class GitLabApi implements ForgeApi {
     const mr = await this.http.request('GET', `/projects/${projectId}/merge_requests/${iid}`, {
       schema: mergeRequestSchema,
     });
-    return {
-      ...issue(mr),
-      sourceBranch: mr.source_branch,
-      targetBranch: mr.target_branch,
-      draft: mr.draft === true,
-    };
+    return mergeRequest(mr);
+  }
+
+  async createMergeRequest(input: NewMergeRequest): Promise<ForgeMergeRequest> {
+    const mr = await this.http.request('POST', `/projects/${input.projectId}/merge_requests`, {
+      body: {
+        source_branch: input.sourceBranch,
+        target_branch: input.targetBranch,
+        title: input.title,
+        description: input.description,
+        remove_source_branch: input.removeSourceBranch ?? true,
+      },
+      schema: mergeRequestSchema,
+    });
+    return mergeRequest(mr);
+  }
+
+  async listMergeRequests(
+    projectId: number,
+    filter: { sourceBranch: string; state?: 'opened' | 'all' },
+  ): Promise<ForgeMergeRequest[]> {
+    const list = await this.http.all(`/projects/${projectId}/merge_requests`, {
+      query: { source_branch: filter.sourceBranch, state: filter.state ?? 'opened' },
+      schema: z.array(mergeRequestSchema),
+    });
+    return list.map(mergeRequest);
   }
 
   async getMergeRequestDiffs(projectId: number, iid: number): Promise<ForgeDiff[]> {
