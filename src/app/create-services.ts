@@ -49,6 +49,11 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   });
   await registry.reload();
   const triggers = new TriggerStore(database.db);
+  // GitLab warns that one service account shared by several projects can reach all of them
+  // from any one; say so at every start, not only when the trigger was created.
+  for (const shared of await triggers.sharedServiceAccounts()) {
+    logger.warn(shared, 'service account is used by triggers in more than one project or group');
+  }
   const flags = new FeatureFlags(database.db);
   const catalog = new CatalogStore(database.db);
   const deliveries = new DeliveryStore(database.db);

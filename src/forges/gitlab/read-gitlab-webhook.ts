@@ -31,6 +31,10 @@ function newlyAdded(
 function readNote(body: NoteHook): WebhookReading {
   const note = body.object_attributes;
   if (note.system === true) return { outcome: 'ignored', reason: 'system note' };
+  if (note.noteable_type === 'Epic') {
+    // GitLab documents no comment webhook for group epics; see docs/architecture.md#epics.
+    return { outcome: 'ignored', reason: 'comment on an epic (GitLab sends no webhook for these)' };
+  }
   if (!body.project) return { outcome: 'ignored', reason: 'note without a project' };
   const project = { projectId: body.project.id, projectPath: body.project.path_with_namespace };
   let noteable: Noteable;
@@ -67,9 +71,16 @@ function readNote(body: NoteHook): WebhookReading {
   };
 }
 
-function addedOnOpen(ids: number[] | null | undefined, users: HookUser[] | null | undefined) {
+function addedOnOpen(
+  ids: number[] | null | undefined,
+  users: { id?: number | undefined; username: string; name: string }[] | null | undefined,
+): ForgeUser[] {
   const wanted = new Set(ids ?? []);
-  return (users ?? []).filter((u) => wanted.has(u.id)).map(user);
+  return (users ?? []).flatMap((u) =>
+    u.id !== undefined && wanted.has(u.id)
+      ? [{ id: u.id, username: u.username, name: u.name }]
+      : [],
+  );
 }
 
 function readIssue(body: IssueHook): WebhookReading {

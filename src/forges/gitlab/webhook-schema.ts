@@ -16,6 +16,9 @@ export const hookUserSchema = z.object({
 });
 export type HookUser = z.infer<typeof hookUserSchema>;
 
+/** Top-level `assignees`/`reviewers` lists: GitLab's documented examples omit `id` there. */
+const listedUserSchema = hookUserSchema.extend({ id: id.optional() });
+
 const hookProjectSchema = z.object({
   id,
   path_with_namespace: z.string().min(1),
@@ -70,7 +73,7 @@ export const issueHookSchema = z.object({
     type: z.string().optional(),
     assignee_ids: z.array(id).nullish(),
   }),
-  assignees: z.array(hookUserSchema).nullish(),
+  assignees: z.array(listedUserSchema).nullish(),
   changes: z.object({ assignees: userDeltaSchema.optional() }).optional(),
 });
 export type IssueHook = z.infer<typeof issueHookSchema>;
@@ -89,8 +92,8 @@ export const mergeRequestHookSchema = z.object({
     assignee_ids: z.array(id).nullish(),
     reviewer_ids: z.array(id).nullish(),
   }),
-  assignees: z.array(hookUserSchema).nullish(),
-  reviewers: z.array(hookUserSchema).nullish(),
+  assignees: z.array(listedUserSchema).nullish(),
+  reviewers: z.array(listedUserSchema).nullish(),
   changes: z
     .object({ assignees: userDeltaSchema.optional(), reviewers: userDeltaSchema.optional() })
 
