@@ -129,6 +129,12 @@ export interface RunsTable {
   flow: JsonColumn;
   environment: JsonColumn;
   failure: string | null;
+  owner: string | null;
+  heartbeat_at: Date | null;
+  cancel_requested_by: string | null;
+  result: JsonColumn | null;
+  started_at: Date | null;
+  finished_at: Date | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

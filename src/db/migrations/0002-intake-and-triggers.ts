@@ -173,6 +173,14 @@ export const intakeAndTriggersMigration: Migration = {
       .addColumn('flow', 'jsonb', (c) => c.notNull())
       .addColumn('environment', 'jsonb', (c) => c.notNull())
       .addColumn('failure', 'text')
+      // The process working on the run, and its last sign of life: a run whose owner went
+      // quiet is recovered by another process (or the next start).
+      .addColumn('owner', 'text')
+      .addColumn('heartbeat_at', 'timestamptz')
+      .addColumn('cancel_requested_by', 'text')
+      .addColumn('result', 'jsonb')
+      .addColumn('started_at', 'timestamptz')
+      .addColumn('finished_at', 'timestamptz')
       .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
       .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
       .execute();
