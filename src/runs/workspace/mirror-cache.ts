@@ -1,0 +1,167 @@
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../../errors/app-error.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { GitRunner } from './git-runner.ts';
+
+export interface MirrorSource {
+  connectionId: string;
+  projectId: number;
+  /** The project's `http_url_to_repo`, without credentials. */
+  httpUrl: string;
+  /** A token that may read the repository; sent as a header only. */
+  token: string;
+}
+
+export interface FreshMirror {
+  path: string;
+  /** True when this call created the mirror (a full clone); false when it only fetched. */
+  created: boolean;
+}
+
+export interface MirrorCacheOptions {
+  /** Baton's data directory; mirrors live in `<dataDir>/mirrors/<connection>/<project>.git`. */
+  dataDir: string;
+  logger?: Logger;
+  /** Upper bound for one clone or fetch. */
+  timeoutMs?: number;
+}
+
+/** Serialises work per key inside this process; each caller waits for the previous one. */
+class KeyedLock {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const current = previous.then(work, work);
+    const tail = current.catch(() => undefined);
+    this.#tails.set(key, tail);
+    try {
+      return await current;
+    } finally {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}
+
+const safeSegment = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * One bare mirror per project, fetched before each run so workspaces never clone from the
+ * forge. Fetches and workspace clones of one mirror are serialised (a fetch may repack while a
+ * clone reads); different projects proceed in parallel.
+ */
+export class MirrorCache {
+  readonly git: GitRunner;
+  readonly #root: string;
+  readonly #home: string;
+  readonly #logger: Logger | undefined;
+  readonly #timeoutMs: number;
+  readonly #lock = new KeyedLock();
+
+  constructor(options: MirrorCacheOptions) {
+    this.#root = join(options.dataDir, 'mirrors');
+    this.#home = join(options.dataDir, 'git-home');
+    this.git = new GitRunner({ home: this.#home });
+    this.#logger = options.logger;
+    this.#timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  }
+
+  mirrorPath(connectionId: string, projectId: number): string {
+    // The connection id becomes a directory name: refuse anything that could climb out.
+    if (!safeSegment.test(connectionId) || connectionId.includes('..')) {
+      throw new AppError('BAD_REQUEST', 'Connection id is not usable as a directory name');
+    }
+    if (!Number.isSafeInteger(projectId) || projectId <= 0) {
+      throw new AppError('BAD_REQUEST', 'Project id must be a positive integer');
+    }
+    return join(this.#root, connectionId, `${projectId}.git`);
+  }
+
+  /** Creates the mirror on first use, otherwise fetches every branch and tag into it. */
+  async ensureFresh(source: MirrorSource): Promise<FreshMirror> {
+    return this.withMirror(source, (mirror) => Promise.resolve(mirror));
+  }
+
+  /**
+   * Freshens the mirror, then runs `use` while no other fetch of the same mirror can start.
+   * The lock is per process: several Baton processes sharing a data directory would need a
+   * file lock here as well.
+   */
+  async withMirror<T>(source: MirrorSource, use: (mirror: FreshMirror) => Promise<T>): Promise<T> {
+    const path = this.mirrorPath(source.connectionId, source.projectId);
+    return this.#lock.run(path, async () => {
+      await mkdir(this.#home, { recursive: true });
+      const created = !(await exists(join(path, 'HEAD')));
+      if (created) await this.#create(path, source);
+      else await this.#fetch(path, source);
+      return use({ path, created });
+    });
+  }
+
+  async #create(path: string, source: MirrorSource): Promise<void> {
+    const started = Date.now();
+    await mkdir(join(path, '..'), { recursive: true });
+    // Built beside its final place and renamed in, so a failed first clone leaves nothing
+    // that a later run would mistake for a mirror.
+    const temporary = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+    try {
+      await this.git.run(['init', '--quiet', '--bare', '--template=', temporary]);
+      const config: [string, string][] = [
+        ['remote.origin.url', source.httpUrl],
+        ['remote.origin.fetch', '+refs/heads/*:refs/heads/*'],
+        ['gc.autoDetach', 'false'],
+      ];
+      for (const [key, value] of config) {
+        await this.git.run([`--git-dir=${temporary}`, 'config', key, value]);
+      }
+      await this.git.run([
+        `--git-dir=${temporary}`,
+        'config',
+        '--add',
+        'remote.origin.fetch',
+        '+refs/tags/*:refs/tags/*',
+      ]);
+      await this.#fetch(temporary, source);
+      await this.#setHead(temporary, source);
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { recursive: true, force: true });
+      throw error;
+    }
+    this.#logger?.info(
+      { projectId: source.projectId, ms: Date.now() - started },
+      'repository mirror created',
+    );
+  }
+
+  async #fetch(path: string, source: MirrorSource): Promise<void> {
+    await this.git.run(
+      [`--git-dir=${path}`, 'fetch', '--quiet', '--prune', '--no-write-fetch-head', 'origin'],
+      {
+        auth: { url: source.httpUrl, token: source.token },
+        timeoutMs: this.#timeoutMs,
+      },
+    );
+  }
+
+  /** Points the mirror's HEAD at the forge's default branch, so clones check out something real. */
+  async #setHead(path: string, source: MirrorSource): Promise<void> {
+    const result = await this.git.run(['ls-remote', '--symref', source.httpUrl, 'HEAD'], {
+      auth: { url: source.httpUrl, token: source.token },
+      timeoutMs: this.#timeoutMs,
+    });
+    const head = /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(result.stdout)?.[1];
+    if (head) await this.git.run([`--git-dir=${path}`, 'symbolic-ref', 'HEAD', head]);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
