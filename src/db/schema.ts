@@ -160,6 +160,20 @@ export interface TriggerDecisionsTable {
   at: CreatedAt;
 }
 
+export interface VariablesTable {
+  id: Generated<number>;
+  connection_id: string;
+  scope_type: ScopeType;
+  scope_path: string;
+  key: string;
+  /** Sealed with the instance secret key (see src/secrets). */
+  value: string;
+  masked: ColumnType<boolean, boolean | undefined, boolean>;
+  description: ColumnType<string, string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
 /**
  * Every table Baton owns, as Kysely sees it. Each migration that adds or changes a table updates
  * this interface in the same commit.
@@ -176,6 +190,7 @@ export interface DatabaseSchema {
   runs: RunsTable;
   run_transitions: RunTransitionsTable;
   trigger_decisions: TriggerDecisionsTable;
+  variables: VariablesTable;
 }
 
 /** Re-exported so that later table definitions need only this module. */

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { initialMigration } from './0001-initial.ts';
 import { intakeAndTriggersMigration } from './0002-intake-and-triggers.ts';
+import { variablesMigration } from './0003-variables.ts';
 
 export interface NamedMigration {
   readonly name: string;
@@ -15,4 +16,5 @@ export interface NamedMigration {
 export const migrations: readonly NamedMigration[] = [
   { name: '0001-initial', migration: initialMigration },
   { name: '0002-intake-and-triggers', migration: intakeAndTriggersMigration },
+  { name: '0003-variables', migration: variablesMigration },
 ];
