@@ -8,12 +8,12 @@ import { triggerEventTypes } from '../triggers/trigger-store.ts';
  * responses are parsed through them, so a field not listed here (a token, say) cannot leak.
  */
 
-const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, {
+export const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, {
   message: 'must be a slug: lowercase letters, digits and dashes, at most 64 characters',
 });
 
 /** A GitLab project or group full path, e.g. `demo/app`. */
-const forgePath = z
+export const forgePath = z
   .string()
   .max(255)
   .regex(/^[\w.-]+(?:\/[\w.-]+)*$/, {

@@ -8,6 +8,7 @@ import { ConnectionStore } from '../forges/connection-store.ts';
 import { CatalogStore } from '../flows/catalog-store.ts';
 import { createLogger } from '../logging/logger.ts';
 import { SecretBox } from '../secrets/secret-box.ts';
+import { VariableStore } from '../secrets/variable-store.ts';
 import { FeatureFlags } from '../triggers/feature-flags.ts';
 import { TriggerStore } from '../triggers/trigger-store.ts';
 import { registerAdminApi } from './register-admin-api.ts';
@@ -76,7 +77,8 @@ export async function createAdminTestApp(database: Database, options: AdminTestO
     server: options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl },
     admin: options.token === null ? {} : { token: options.token ?? adminToken },
   });
-  const connections = new ConnectionStore(database.db, new SecretBox(randomBytes(32)));
+  const box = new SecretBox(randomBytes(32));
+  const connections = new ConnectionStore(database.db, box);
   const registry = new ConnectionRegistry(connections, { logger });
   const stores = {
     connections,
@@ -84,6 +86,7 @@ export async function createAdminTestApp(database: Database, options: AdminTestO
     triggers: new TriggerStore(database.db),
     flags: new FeatureFlags(database.db),
     catalog: new CatalogStore(database.db),
+    variables: new VariableStore(database.db, box),
   };
   const app = await buildApp({ config, logger });
   const routes: { method: string; url: string }[] = [];

@@ -11,6 +11,7 @@ import { flagRoutes } from './flag-routes.ts';
 import { requireAdminToken } from './require-admin-token.ts';
 import { serviceAccountRoutes } from './service-account-routes.ts';
 import { triggerRoutes } from './trigger-routes.ts';
+import { variableRoutes } from './variable-routes.ts';
 
 export type { AdminApiDeps } from './admin-api-deps.ts';
 export type { VerifiedAccount, VerifyAccount } from './verify-gitlab-account.ts';
@@ -36,6 +37,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     ...flagRoutes(deps),
     ...catalogRoutes(deps),
     ...catalogEnablementRoutes(deps),
+    ...(deps.variables ? variableRoutes({ ...deps, variables: deps.variables }) : []),
   ];
   let document: Record<string, unknown> = {};
   routes.push(

@@ -70,6 +70,7 @@ export async function buildApp(deps: AppDeps) {
       triggers: services.triggers,
       flags: services.flags,
       catalog: services.catalog,
+      variables: services.variables,
       publicUrl: () => services.publicUrl.value,
     });
   }

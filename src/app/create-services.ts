@@ -8,6 +8,7 @@ import { DeliveryWorker } from '../intake/delivery-worker.ts';
 import type { Logger } from '../logging/logger.ts';
 import { RunStore } from '../runs/run-store.ts';
 import { loadSecretKey, SecretBox } from '../secrets/secret-box.ts';
+import { VariableStore } from '../secrets/variable-store.ts';
 import { FeatureFlags } from '../triggers/feature-flags.ts';
 import { TriggerPipeline } from '../triggers/process-delivery.ts';
 import { TriggerStore } from '../triggers/trigger-store.ts';
@@ -21,6 +22,7 @@ export interface Services {
   catalog: CatalogStore;
   deliveries: DeliveryStore;
   runs: RunStore;
+  variables: VariableStore;
   pipeline: TriggerPipeline;
   worker: DeliveryWorker;
   /** The URL people reach Baton at; fixed once the server listens, unless configured. */
@@ -58,6 +60,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const catalog = new CatalogStore(database.db);
   const deliveries = new DeliveryStore(database.db);
   const runs = new RunStore(database.db);
+  const variables = new VariableStore(database.db, box);
   const publicUrl = {
     value: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`,
   };
