@@ -89,6 +89,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     catalog,
     deliveries,
     runs,
+    variables,
     pipeline,
     worker,
     publicUrl,
