@@ -89,7 +89,8 @@ export class GitRunner {
   run(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
     return new Promise((resolve, reject) => {
       const child = spawn('git', args, {
-        cwd: options.cwd ?? this.#options.home,
+        // Never the server's own directory: git would discover and read any repository there.
+        cwd: options.cwd ?? '/',
         env: gitEnvironment(this.#options, options),
         stdio: ['pipe', 'pipe', 'pipe'],
         timeout: options.timeoutMs ?? 600_000,
