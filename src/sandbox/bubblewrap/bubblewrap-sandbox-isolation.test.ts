@@ -11,7 +11,7 @@ import {
 } from './sandbox-test-kit.ts';
 
 let kit: SandboxTestKit;
-let server: Server;
+let server: Server | undefined;
 let hostPort: number;
 
 /** Fake names only: the proxy resolves them to the loopback test server, never to the internet. */
@@ -24,13 +24,16 @@ const fakeDns: Record<string, string[]> = {
 beforeAll(async () => {
   kit = await createSandboxTestKit(220_000, (host) => Promise.resolve(fakeDns[host] ?? []));
   await requireWorkingSandbox(kit.sandbox);
-  server = createServer((req, res) => res.end(`host says ${req.method ?? ''} ${req.url ?? ''}`));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  hostPort = (server.address() as AddressInfo).port;
+  const listening = createServer((req, res) =>
+    res.end(`host says ${req.method ?? ''} ${req.url ?? ''}`),
+  );
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  server = listening;
+  hostPort = (listening.address() as AddressInfo).port;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  if (server !== undefined) await new Promise((resolve) => server.close(resolve));
   await kit.cleanUp();
 });
 

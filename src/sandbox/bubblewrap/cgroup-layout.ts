@@ -1,5 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join as joinPath } from 'node:path';
+
+/** Joins without the trailing slash a root path ('/') would leave. */
+function join(...parts: string[]): string {
+  return joinPath(...parts).replace(/(.)\/$/, '$1');
+}
 
 /**
  * Where per-run cgroups are created: v2 under a delegated subtree, or, on hybrid hosts like the
