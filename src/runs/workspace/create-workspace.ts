@@ -102,15 +102,14 @@ async function cloneWorkTree(
     '--no-checkout',
     '--no-hardlinks',
     '--template=',
+    // A plain `git push` from the agent's shell then goes to the run's branch.
+    `--config=branch.${branch}.remote=origin`,
+    `--config=branch.${branch}.merge=refs/heads/${branch}`,
     mirror,
     dir,
   ]);
-  const inWorkTree = { cwd: dir };
-  await git.run(['remote', 'set-url', 'origin', httpUrl], inWorkTree);
-  await git.run(['checkout', '--quiet', '-b', branch, startSha], inWorkTree);
-  // A plain `git push` from the agent's shell then goes to the run's branch.
-  await git.run(['config', `branch.${branch}.remote`, 'origin'], inWorkTree);
-  await git.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`], inWorkTree);
+  await git.run(['remote', 'set-url', 'origin', httpUrl], { cwd: dir });
+  await git.run(['checkout', '--quiet', '-b', branch, startSha], { cwd: dir });
 }
 
 /** Baton's private git dir over the work tree, with the start commit in its index. */
