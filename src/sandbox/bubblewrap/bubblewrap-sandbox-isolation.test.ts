@@ -33,7 +33,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (server !== undefined) await new Promise((resolve) => server.close(resolve));
+  const listening = server;
+  if (listening !== undefined) await new Promise((resolve) => listening.close(resolve));
   await kit.cleanUp();
 });
 
