@@ -105,9 +105,13 @@ export async function registerRunPageRoutes(
   deps: RunRoutesDeps,
 ): Promise<void> {
   const css = await readFile(new URL('./assets/run-page.css', import.meta.url), 'utf8');
+  const icon = await readFile(new URL('./assets/baton-icon.svg', import.meta.url), 'utf8');
   const assetHeaders = { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
   app.get('/assets/run-page.css', (_request, reply) =>
     reply.headers(assetHeaders).type('text/css; charset=utf-8').send(css),
+  );
+  app.get('/assets/baton-icon.svg', (_request, reply) =>
+    reply.headers(assetHeaders).type('image/svg+xml').send(icon),
   );
   app.get('/assets/run-page.js', (_request, reply) =>
     reply.headers(assetHeaders).type('text/javascript; charset=utf-8').send(runPageScript),

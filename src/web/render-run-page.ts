@@ -136,6 +136,7 @@ export function renderRunPage(input: RunPageInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Run ${e(run.id)} · ${e(status)} · Baton</title>
+<link rel="icon" href="/assets/baton-icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/run-page.css">
 <script src="/assets/run-page.js" defer></script>
 </head>
@@ -173,6 +174,7 @@ export function renderRunRefusal(title: string, message: string): string {
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${e(title)} · Baton</title>
+<link rel="icon" href="/assets/baton-icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/run-page.css"></head>
 <body><header class="top"><span class="brand">Baton</span></header>
 <main id="refusal"><h1>${e(title)}</h1><p>${e(message)}</p></main></body>
