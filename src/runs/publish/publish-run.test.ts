@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, type Workspace } from '../workspace/create-workspace.ts';
@@ -10,6 +10,8 @@ import {
   testTokens,
   type WorkspaceTestForge,
 } from '../workspace/workspace-test-forge.ts';
+import { finalNote } from './final-note.ts';
+import { postFinalNote } from './post-final-note.ts';
 import { isPublishError } from './publish-error.ts';
 import { publishRun, type PublishRequest } from './publish-run.ts';
 
@@ -90,6 +92,18 @@ async function forgeFile(path: string, ref: string): Promise<string | null> {
   return forge.agentApi.readFile(forge.project.id, path, ref);
 }
 
+/** Every regular file under `dir` whose bytes contain `needle`. */
+async function filesContaining(dir: string, needle: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const found: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if ((await readFile(path)).includes(needle)) found.push(path);
+  }
+  return found;
+}
+
 async function branchTip(branch: string): Promise<string | null> {
   try {
     const found = (await forge.rest(
@@ -138,6 +152,9 @@ describe('publishRun', () => {
     });
     expect(commit.message).not.toContain(secret);
     expect(await forgeFile('NOTES.md', workspace.branch)).toBe('new file\n');
+    const header = Buffer.from(`oauth2:${testTokens.agent}`).toString('base64');
+    expect(await filesContaining(forge.dataDir, testTokens.agent)).toEqual([]);
+    expect(await filesContaining(forge.dataDir, header)).toEqual([]);
   });
 
   it("publishes the agent's own commits and its uncommitted changes as one commit, never running its hooks or fsmonitor", async () => {
@@ -309,5 +326,58 @@ describe('publishRun', () => {
     const error: unknown = await publishRun(request(workspace)).catch((e: unknown) => e);
     expect(isPublishError(error) && error.reason).toBe('secret_in_changes');
     expect(await branchTip(workspace.branch)).toBeNull();
+  });
+});
+
+describe('postFinalNote', () => {
+  const issue = () => ({ type: 'issue' as const, projectId: forge.project.id, iid: 1 });
+
+  it('edits the progress note into the final answer', async () => {
+    const ack = await forge.agentApi.createNote(
+      issue(),
+      '🔄 Processing the request and starting the agent...',
+    );
+    const note = finalNote({
+      runId: 'run-note',
+      durationMs: 61_000,
+      secrets: [],
+      outcome: {
+        kind: 'published',
+        result: { kind: 'merge_request', url: 'http://forge/mr/5', iid: 5, created: true },
+      },
+    });
+    const posted = await postFinalNote(
+      forge.agentApi,
+      { noteable: issue(), ackNoteId: ack.id, discussionId: ack.discussionId },
+      note,
+    );
+    expect(posted.noteId).toBe(ack.id);
+    const notes = await forge.agentApi.listNotes(issue());
+    expect(notes.find((n) => n.id === ack.id)?.body).toContain('[!5](http://forge/mr/5)');
+  });
+
+  it("replies in the run's thread with the agent's answer", async () => {
+    const ack = await forge.agentApi.createNote(
+      issue(),
+      '🔄 Processing the request and starting the agent...',
+    );
+    const note = finalNote({
+      runId: 'run-answer',
+      durationMs: 5_000,
+      secrets: [secret],
+      outcome: { kind: 'published', result: { kind: 'no_changes' }, answer: `It uses ${secret}.` },
+    });
+    const posted = await postFinalNote(
+      forge.agentApi,
+      { noteable: issue(), ackNoteId: ack.id, discussionId: ack.discussionId },
+      note,
+    );
+    expect(posted.noteId).not.toBe(ack.id);
+    const discussion = (await forge.rest(
+      'GET',
+      `/projects/${forge.project.id}/issues/1/discussions/${ack.discussionId}`,
+    )) as { notes: { id: number; body: string }[] };
+    expect(discussion.notes.map((n) => n.id)).toEqual([ack.id, posted.noteId]);
+    expect(discussion.notes[1]?.body).toContain('It uses [MASKED].');
   });
 });
