@@ -101,10 +101,11 @@ export class BubblewrapSandbox implements Sandbox {
       }
     };
     try {
-      await assertWorkspaceUsable(spec.workspaceDir, uid);
       await mkdir(this.options.runsRoot, { recursive: true });
       const directory = await prepareRunDirectory(this.options.runsRoot, spec.runId, uid, uid);
       cleanups.push(() => cleanRunDirectory(directory));
+      // After the run directory is handed to this run's uid: a retried run id had another uid before.
+      await assertWorkspaceUsable(spec.workspaceDir, uid);
       await chownTree(spec.workspaceDir, uid, uid);
       const servers = await this.serveSockets(spec, directory.socketDir, uid, logger);
       cleanups.push(async () => {
