@@ -49,7 +49,9 @@ runOrSkip('run page in Chromium', () => {
     if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('shows the status, follows the log and status live, and cancels with the admin token', async () => {
+  it('shows the status, follows the log and status live, and cancels with the admin token', async ({
+    annotate,
+  }) => {
     const run = await t.createRun();
     await t.setStatus(run.id, 'running', 'runner started');
     await t.logs.progress(run.id, { id: 'clone', title: 'Clone repository', state: 'done' });
@@ -87,9 +89,10 @@ runOrSkip('run page in Chromium', () => {
     expect(await page.locator('#log b').count()).toBe(0);
     expect(await page.locator('#timeline li').count()).toBe(3);
 
-    const screenshot = join(tmpdir(), `baton-run-page-${run.id}.png`);
+    // A fixed name, so that a person can look at the latest one after a run.
+    const screenshot = join(tmpdir(), 'baton-run-page.png');
     await page.screenshot({ path: screenshot, fullPage: true });
-    console.log(`run page screenshot: ${screenshot}`);
+    await annotate(`screenshot: ${screenshot}`);
 
     await page.fill('#cancel-token', adminToken);
     await page.click('#cancel-form button');
