@@ -312,6 +312,16 @@ describe('publishRun', () => {
     }
   });
 
+  it("says the service account's token needs replacing when GitLab refuses it", async () => {
+    const workspace = await newWorkspace();
+    await writeFile(join(workspace.dir, 'x.txt'), 'x\n');
+    const error: unknown = await publishRun(
+      request(workspace, { token: 'glpat-revoked-0000' }),
+    ).catch((e: unknown) => e);
+    expect(isPublishError(error) && error.reason).toBe('push_unauthorized');
+    expect((error as Error).message).toContain('set a new token');
+  });
+
   it('refuses a symbolic link that points outside the repository', async () => {
     const workspace = await newWorkspace();
     await symlink('/etc/passwd', join(workspace.dir, 'passwd'));

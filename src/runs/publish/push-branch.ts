@@ -22,7 +22,11 @@ export function classifyPushFailure(stderr: string): PublishFailureReason {
   if (/non-fast-forward|\(fetch first\)|stale info/i.test(stderr)) return 'branch_moved';
   if (/not allowed to (push|upload) code|returned error: 403/i.test(stderr))
     return 'push_forbidden';
-  if (/Authentication failed|HTTP Basic: Access denied|returned error: 401/i.test(stderr))
+  if (
+    /Authentication failed|HTTP Basic: Access denied|returned error: 401|could not read (Username|Password)/i.test(
+      stderr,
+    )
+  )
     return 'push_unauthorized';
   if (
     /Could not resolve host|Connection refused|timed out|Failed to connect|returned error: 5\d\d/i.test(

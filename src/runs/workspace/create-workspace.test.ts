@@ -63,6 +63,16 @@ describe('MirrorCache', () => {
     const results = await Promise.all([1, 2, 3].map(() => mirrors.ensureFresh(source)));
     expect(results.filter((r) => r.created)).toHaveLength(1);
   });
+
+  it('says what to do when the forge refuses the token, and keeps no half-made mirror', async () => {
+    const mirrors = forge.newMirrorCache();
+    const source = { ...forge.source, connectionId: 'revoked', token: 'glpat-revoked-0000' };
+    await expect(mirrors.ensureFresh(source)).rejects.toMatchObject({
+      code: 'FORGE_UNAUTHORIZED',
+      message: expect.stringContaining('set a new token') as unknown,
+    });
+    await expect(stat(mirrors.mirrorPath('revoked', source.projectId))).rejects.toThrow();
+  });
 });
 
 describe('createWorkspace', () => {

@@ -1,9 +1,9 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../../errors/app-error.ts';
+import { AppError, type ErrorCode } from '../../errors/app-error.ts';
 import type { Logger } from '../../logging/logger.ts';
-import { GitRunner } from './git-runner.ts';
+import { GitRunner, isGitFailure } from './git-runner.ts';
 
 export interface MirrorSource {
   connectionId: string;
@@ -137,6 +137,14 @@ export class MirrorCache {
   }
 
   async #fetch(path: string, source: MirrorSource): Promise<void> {
+    try {
+      await this.#fetchOnce(path, source);
+    } catch (error) {
+      throw fetchError(error);
+    }
+  }
+
+  async #fetchOnce(path: string, source: MirrorSource): Promise<void> {
     await this.git.run(
       [`--git-dir=${path}`, 'fetch', '--quiet', '--prune', '--no-write-fetch-head', 'origin'],
       {
@@ -155,6 +163,44 @@ export class MirrorCache {
     const head = /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(result.stdout)?.[1];
     if (head) await this.git.run([`--git-dir=${path}`, 'symbolic-ref', 'HEAD', head]);
   }
+}
+
+/**
+ * A failed fetch as a typed forge error whose message says what to do. Git has no
+ * machine-readable reason, so this reads its (`LC_ALL=C`) wording and GitLab's.
+ */
+export function fetchError(error: unknown): unknown {
+  if (!isGitFailure(error)) return error;
+  const stderr = error.details.stderr;
+  const fail = (code: ErrorCode, message: string) =>
+    new AppError(code, message, { cause: error, details: { stderr: stderr.slice(-500) } });
+  if (
+    /Authentication failed|HTTP Basic: Access denied|returned error: 401|could not read (Username|Password)/i.test(
+      stderr,
+    )
+  ) {
+    return fail(
+      'FORGE_UNAUTHORIZED',
+      "GitLab did not accept the service account's token for git (expired or revoked?). An administrator can set a new token for the account in Baton.",
+    );
+  }
+  if (/could not be found|not allowed to download|returned error: 40[34]/i.test(stderr)) {
+    return fail(
+      'FORGE_FORBIDDEN',
+      'The service account cannot read this repository: give it at least the Reporter role and a token with read_repository.',
+    );
+  }
+  if (
+    /Could not resolve host|Connection refused|timed out|Failed to connect|returned error: 5\d\d/i.test(
+      stderr,
+    )
+  ) {
+    return fail(
+      'FORGE_UNAVAILABLE',
+      'GitLab could not be reached to fetch the repository. Ask again in a few minutes.',
+    );
+  }
+  return fail('FORGE_REJECTED', 'GitLab refused to let Baton fetch the repository.');
 }
 
 async function exists(path: string): Promise<boolean> {
