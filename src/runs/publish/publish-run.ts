@@ -10,7 +10,13 @@ import {
   type ChangeTextInput,
 } from './merge-request-text.ts';
 import { PublishError } from './publish-error.ts';
-import { fetchBranch, pushCommit, remoteBranchTip, type RemoteTarget } from './push-branch.ts';
+import {
+  fetchBranch,
+  pushCommit,
+  pushFailureMessage,
+  remoteBranchTip,
+  type RemoteTarget,
+} from './push-branch.ts';
 import { controlGit, readAgentBranch, stageWorkspace } from './stage-workspace.ts';
 
 export type PublishResult =
@@ -113,16 +119,21 @@ async function prepareCommit(
   const { workspace } = request;
   const remoteTip = await remoteBranchTip(remote, branch);
   const ownBranch = branch === workspace.branch;
+  if (!ownBranch && remoteTip === null) {
+    throw new PublishError(
+      'push',
+      'branch_moved',
+      `Baton did not push to ${branch}: the branch was deleted while the agent was working. Ask again from an open merge request.`,
+      { details: { branch } },
+    );
+  }
   if (remoteTip !== null && remoteTip !== workspace.startSha) {
     await fetchBranch(remote, branch);
     if ((await treeOf(request, remoteTip)) === tree) return { sha: remoteTip, push: false };
     if (!ownBranch) {
-      throw new PublishError(
-        'push',
-        'branch_moved',
-        `Baton did not push to ${branch}: it received new commits while the agent was working, and Baton never overwrites them. Ask again to start from the new tip.`,
-        { details: { branch } },
-      );
+      throw new PublishError('push', 'branch_moved', pushFailureMessage('branch_moved', branch), {
+        details: { branch },
+      });
     }
   }
   const base = remoteTip !== null && ownBranch ? remoteTip : workspace.startSha;
