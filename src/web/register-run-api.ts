@@ -16,7 +16,11 @@ import {
 import { streamRunEvents } from './stream-run-events.ts';
 
 /** `/api/runs`: the list and cancel need the admin token; one run's views need its view token. */
-export function registerRunApi(app: FastifyInstance, deps: RunRoutesDeps): void {
+export function registerRunApi(
+  app: FastifyInstance,
+  deps: RunRoutesDeps,
+  shutdown: AbortSignal,
+): void {
   app.get('/api/runs', async (request, reply) => {
     requireAdmin(deps, request, reply);
     const query = parseQuery(listQuerySchema, request.query);
@@ -55,6 +59,7 @@ export function registerRunApi(app: FastifyInstance, deps: RunRoutesDeps): void 
       logs: deps.logs,
       events: deps.events,
       heartbeatMs: deps.heartbeatMs ?? 15_000,
+      shutdown,
     });
   });
 

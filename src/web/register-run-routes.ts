@@ -11,7 +11,13 @@ export type { RunRoutesDeps } from './run-routes-deps.ts';
  */
 export async function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): Promise<void> {
   await app.register(async (scope) => {
-    registerRunApi(scope, deps);
+    // Event streams last as long as a run; closing the app must not wait for every viewer.
+    const shutdown = new AbortController();
+    scope.addHook('preClose', (done) => {
+      shutdown.abort();
+      done();
+    });
+    registerRunApi(scope, deps, shutdown.signal);
     await registerRunPageRoutes(scope, deps);
   });
 }

@@ -38,6 +38,8 @@ export const runPageScript = String.raw`'use strict';
     var line = el('div', 'line stream-' + stream);
     line.append(el('span', 't', clock(entry.t)), ' ', el('span', 'x', String(entry.text)));
     log.append(line);
+    // The page keeps the newest lines only; the whole log is a link away.
+    while (log.childElementCount > 5000) log.firstElementChild.remove();
     if (stick) log.scrollTop = log.scrollHeight;
   }
 

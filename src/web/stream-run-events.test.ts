@@ -100,4 +100,29 @@ describeEachDatabase('run event stream', (getDatabase) => {
     expect(seen[1]?.id).toBe(String(entries[2]?.next));
     expect(t.events.listenerCount()).toBe(0);
   });
+
+  it('sends heartbeats while the run is quiet', async () => {
+    const quiet = await startRunTestApp(getDatabase(), { heartbeatMs: 20 });
+    try {
+      const url = await quiet.app.listen({ host: '127.0.0.1', port: 0 });
+      const run = await quiet.createRun();
+      const controller = new AbortController();
+      const response = await fetch(
+        `${url}/api/runs/${run.id}/events?t=${quiet.access.tokenFor(run.id)}`,
+        { signal: controller.signal },
+      );
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of response.body ?? []) {
+        text += decoder.decode(chunk as Uint8Array, { stream: true });
+        if (text.includes(': heartbeat')) break;
+      }
+      expect(text).toContain(': heartbeat\n\n');
+      // Closing the app ends the open stream instead of waiting for the viewer to leave.
+      await quiet.app.close();
+      controller.abort();
+    } finally {
+      await quiet.close();
+    }
+  });
 });

@@ -15,6 +15,8 @@ export interface RunEventStreamDeps {
   logs: RunLogStore;
   events: RunEvents;
   heartbeatMs: number;
+  /** Aborted when the app closes: every stream ends then. */
+  shutdown: AbortSignal;
 }
 
 function frame(event: string, data: unknown, id?: number): string {
@@ -47,6 +49,12 @@ export async function streamRunEvents(
   const controller = new AbortController();
   const { signal } = controller;
   const raw = reply.raw;
+  // From the start: a viewer who leaves while the run is looked up must not be followed.
+  const leave = () => {
+    controller.abort();
+  };
+  raw.once('close', leave);
+  deps.shutdown.addEventListener('abort', leave, { once: true });
   const onEvent = (event: RunEvent): void => {
     if (signal.aborted) return;
     if (event.type === 'status') {
@@ -76,9 +84,7 @@ export async function streamRunEvents(
   raw.write('retry: 3000\n\n');
   const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), deps.heartbeatMs);
   heartbeat.unref();
-  raw.on('close', () => {
-    controller.abort();
-  });
+  if (raw.destroyed || deps.shutdown.aborted) controller.abort();
   try {
     if (run !== undefined && isRunOutcome(run.status)) {
       await replayEnded(runId, fromOffset, run.status, deps, raw, signal);
@@ -86,6 +92,8 @@ export async function streamRunEvents(
       await streamLive(follow, deps, runId, raw, signal);
     }
   } finally {
+    raw.off('close', leave);
+    deps.shutdown.removeEventListener('abort', leave);
     clearInterval(heartbeat);
     unsubscribe();
     controller.abort();
