@@ -1,4 +1,13 @@
-import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lchown,
+  mkdir,
+  readdir,
+  readFile,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, type Workspace } from '../workspace/create-workspace.ts';
@@ -90,6 +99,13 @@ async function forgeCommit(sha: string) {
 
 async function forgeFile(path: string, ref: string): Promise<string | null> {
   return forge.agentApi.readFile(forge.project.id, path, ref);
+}
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  await lchown(dir, uid, uid);
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    await lchown(join(entry.parentPath, entry.name), uid, uid);
+  }
 }
 
 /** Every regular file under `dir` whose bytes contain `needle`. */
@@ -190,6 +206,20 @@ describe('publishRun', () => {
     expect(await forgeFile('committed.txt', workspace.branch)).toBe('committed by the agent\n');
     expect(await forgeFile('uncommitted.txt', workspace.branch)).toBe('left in the work tree\n');
   });
+
+  it.skipIf(process.getuid?.() !== 0 && process.env.CI !== 'true')(
+    'publishes a workspace the sandbox handed to another uid, without safe.directory',
+    async () => {
+      const workspace = await newWorkspace();
+      await writeFile(join(workspace.dir, 'sandboxed.txt'), 'written as the run uid\n');
+      // What the bubblewrap sandbox does before the agent starts (src/sandbox/readme.md).
+      await agentGit.run(['-c', 'safe.directory=*', 'status'], { cwd: workspace.dir });
+      await chownTree(workspace.dir, 200_123);
+      const result = await publishRun(request(workspace));
+      expect(result.kind).toBe('merge_request');
+      expect(await forgeFile('sandboxed.txt', workspace.branch)).toBe('written as the run uid\n');
+    },
+  );
 
   it('links the merge request a flow opened from its own branch instead of opening another', async () => {
     const workspace = await newWorkspace();

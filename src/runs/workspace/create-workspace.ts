@@ -166,7 +166,9 @@ export async function createWorkspace(request: WorkspaceRequest): Promise<Worksp
       await createControlGitDir(git, mirror, base);
       const contextFile = request.fullContext === undefined ? null : join(runDir, 'context.json');
       if (contextFile !== null && request.fullContext !== undefined) {
-        await writeFile(contextFile, request.fullContext, { mode: 0o600 });
+        // Readable by the run's uid once the executor binds it into the sandbox; the run
+        // directory itself (0700) keeps other runs out.
+        await writeFile(contextFile, request.fullContext, { mode: 0o644 });
       }
       return { ...base, contextFile };
     });
