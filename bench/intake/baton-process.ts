@@ -1,0 +1,228 @@
+/**
+ * Baton in its own process, as deployed: real database, real stores, the production worker
+ * concurrency and pool size, and an info-level logger (written to /dev/null, so its cost is
+ * paid without flooding the report). Also serves the bare Fastify baseline on another port.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { buildApp, type App } from '../../src/app/build-app.ts';
+import { createServices, type Services } from '../../src/app/create-services.ts';
+import { configSchema } from '../../src/config/config-schema.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { GitLabApi } from '../../src/forges/gitlab/gitlab-api.ts';
+import type { Delivery } from '../../src/intake/delivery-store.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { serve } from '../support/child-rpc.ts';
+import { summarize } from '../support/stats.ts';
+import { CallTimings } from './call-timings.ts';
+
+export type Engine = 'postgres' | 'pglite';
+
+export interface BatonStart {
+  engine: Engine;
+  postgresUrl: string;
+  forgeUrl: string;
+  webhookSecret: string;
+  serviceAccount: { username: string; token: string };
+  projectPath: string;
+  flowPath: string;
+  logLevel: 'info' | 'silent';
+  /** null: Baton's default. */
+  workerConcurrency: number | null;
+}
+
+interface Running {
+  services: Services;
+  app: App;
+  bare: FastifyInstance;
+  schema: string | undefined;
+  dataDir: string;
+}
+
+let running: Running | undefined;
+/** Baton's forge calls (wall time seen by Baton) and whole-delivery processing times. */
+const forgeCalls = new CallTimings();
+let processMs: number[] = [];
+
+function current(): Running {
+  if (running === undefined) throw new Error('Baton has not been started');
+  return running;
+}
+
+/** The ceiling of the HTTP stack: Fastify, the same body handling, no validation, no store. */
+async function startBare(): Promise<{ bare: FastifyInstance; url: string }> {
+  const bare = Fastify<Server, IncomingMessage, ServerResponse>({ logger: false });
+  bare.removeAllContentTypeParsers();
+  bare.addContentTypeParser(['application/json'], { parseAs: 'string' }, (_r, body, next) => {
+    next(null, body);
+  });
+  bare.post('/webhooks/gitlab/:connection', (_request, reply) =>
+    reply.status(200).send({ status: 'accepted', deliveryId: '0' }),
+  );
+  const url = await bare.listen({ host: '127.0.0.1', port: 0 });
+  return { bare, url };
+}
+
+const handlers = {
+  async start(input: BatonStart) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'baton-bench-data-'));
+    const schema =
+      input.engine === 'postgres' ? `bench_${randomBytes(6).toString('hex')}` : undefined;
+    const config = configSchema.parse({
+      dataDir,
+      server: { host: '127.0.0.1', port: 0 },
+      database: input.engine === 'postgres' ? { url: input.postgresUrl } : {},
+      log: { level: input.logLevel },
+    });
+    const logger = createLogger({
+      level: config.log.level,
+      destination: pino.destination({ dest: '/dev/null', sync: true }),
+    });
+    const database = await openDatabase({
+      config,
+      logger,
+      ...(schema === undefined ? {} : { schema }),
+    });
+    await migrateToLatest(database, logger);
+    const services = await createServices({
+      config,
+      logger,
+      database,
+      ...(input.workerConcurrency === null ? {} : { workerConcurrency: input.workerConcurrency }),
+      // The default factory, with every call timed.
+      createApi: (connection, account) =>
+        forgeCalls.wrap(
+          new GitLabApi({ baseUrl: connection.baseUrl, token: account.token, logger }),
+        ),
+    });
+    const { pipeline } = services;
+    const process_ = pipeline.process.bind(pipeline);
+    pipeline.process = async (delivery: Delivery) => {
+      const start = performance.now();
+      try {
+        return await process_(delivery);
+      } finally {
+        processMs.push(performance.now() - start);
+      }
+    };
+    const app = await buildApp({ config, logger, services });
+    const batonUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    services.publicUrl.value = batonUrl;
+    const { bare, url: bareUrl } = await startBare();
+    running = { services, app, bare, schema, dataDir };
+
+    await services.connections.upsertConnection({
+      id: 'devforge',
+      baseUrl: input.forgeUrl,
+      webhookSecret: input.webhookSecret,
+    });
+    const response = await fetch(`${input.forgeUrl}/api/v4/user`, {
+      headers: { 'PRIVATE-TOKEN': input.serviceAccount.token },
+    });
+    if (!response.ok) throw new Error(`GET /user as the service account: ${response.status}`);
+    const user = (await response.json()) as { id: number; name: string };
+    const accountId = await services.connections.upsertServiceAccount({
+      connectionId: 'devforge',
+      username: input.serviceAccount.username,
+      forgeUserId: user.id,
+      name: user.name,
+      email: null,
+      token: input.serviceAccount.token,
+    });
+    await services.registry.reload();
+    await services.triggers.create({
+      connectionId: 'devforge',
+      scope: { type: 'project', path: input.projectPath },
+      description: 'Claude on mention',
+      eventTypes: ['mention', 'assign', 'assign_reviewer'],
+      serviceAccountId: accountId,
+      active: true,
+      flow: { kind: 'config_path', path: input.flowPath },
+    });
+    return {
+      batonUrl,
+      bareUrl,
+      schema: schema ?? null,
+      poolSize: config.database.poolSize,
+    };
+  },
+  startWorker() {
+    current().services.worker.start();
+  },
+  async stopWorker() {
+    await current().services.worker.stop();
+  },
+  async deliveryCount() {
+    const row = await current()
+      .services.database.db.selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+  /** Waits (bounded) until no delivery is pending or being processed; counts the outcomes. */
+  async drain(timeoutMs: number) {
+    const { db } = current().services.database;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await db
+        .selectFrom('webhook_deliveries')
+        .select([
+          'status',
+          sql<string>`count(*) filter (where outcome like 'run % queued')`.as('queued'),
+          (eb) => eb.fn.countAll<string>().as('n'),
+        ])
+        .groupBy('status')
+        .execute();
+      const open = rows
+        .filter((r) => r.status === 'pending' || r.status === 'processing')
+        .reduce((sum, r) => sum + Number(r.n), 0);
+      if (open === 0 || Date.now() > deadline) {
+        const byStatus: Record<string, number> = {};
+        let runsQueued = 0;
+        for (const r of rows) {
+          byStatus[r.status] = (byStatus[r.status] ?? 0) + Number(r.n);
+          runsQueued += Number(r.queued);
+        }
+        return { drained: open === 0, byStatus, runsQueued };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  },
+  cpu() {
+    return process.cpuUsage();
+  },
+  resetProfile() {
+    forgeCalls.clear();
+    processMs = [];
+  },
+  profile() {
+    return { forgeCalls: forgeCalls.entries(), process: summarize(processMs) };
+  },
+  async close() {
+    const state = running;
+    if (state === undefined) return;
+    running = undefined;
+    await state.app.close();
+    await state.bare.close();
+    await state.services.worker.stop();
+    const { database } = state.services;
+    try {
+      if (state.schema !== undefined)
+        await sql`drop schema ${sql.id(state.schema)} cascade`.execute(database.db);
+    } finally {
+      await database.close();
+      await rm(state.dataDir, { recursive: true, force: true });
+    }
+  },
+};
+
+export type BatonHandlers = typeof handlers;
+
+serve(handlers);
