@@ -4,6 +4,7 @@ import type { Config } from '../config/config-schema.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
 import { registerAdminApi } from '../admin-api/register-admin-api.ts';
 import { registerWebhookRoutes } from '../intake/register-webhook-routes.ts';
+import { registerRunRoutes } from '../web/register-run-routes.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Services } from './create-services.ts';
 
@@ -72,6 +73,14 @@ export async function buildApp(deps: AppDeps) {
       catalog: services.catalog,
       variables: services.variables,
       publicUrl: () => services.publicUrl.value,
+    });
+    await registerRunRoutes(app, {
+      runs: services.runs,
+      logs: services.logs,
+      events: services.events,
+      cancelRun: (id, by) => services.controller.cancel(id, by),
+      auth: services.access,
+      forgeBaseUrl: (connectionId) => services.registry.get(connectionId)?.baseUrl,
     });
   }
   return app;

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { chmod, mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import type { Config } from '../config/config-schema.ts';
 import type { Database } from '../db/open-database.ts';
 import { CatalogStore } from '../flows/catalog-store.ts';
@@ -6,12 +10,22 @@ import { ConnectionStore } from '../forges/connection-store.ts';
 import { DeliveryStore } from '../intake/delivery-store.ts';
 import { DeliveryWorker } from '../intake/delivery-worker.ts';
 import type { Logger } from '../logging/logger.ts';
+import { RunController } from '../runs/run-controller.ts';
+import { RunEvents } from '../runs/run-events.ts';
+import { RunExecutor } from '../runs/run-executor.ts';
+import { RunLogStore } from '../runs/run-log.ts';
+import { RunQueue } from '../runs/run-queue.ts';
+import { RunScheduler } from '../runs/run-scheduler.ts';
 import { RunStore } from '../runs/run-store.ts';
+import { MirrorCache } from '../runs/workspace/mirror-cache.ts';
+import { createSandbox } from '../sandbox/create-sandbox.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
 import { loadSecretKey, SecretBox } from '../secrets/secret-box.ts';
 import { VariableStore } from '../secrets/variable-store.ts';
 import { FeatureFlags } from '../triggers/feature-flags.ts';
 import { TriggerPipeline } from '../triggers/process-delivery.ts';
 import { TriggerStore } from '../triggers/trigger-store.ts';
+import { RunAccess } from '../web/run-access.ts';
 
 export interface Services {
   database: Database;
@@ -25,6 +39,14 @@ export interface Services {
   variables: VariableStore;
   pipeline: TriggerPipeline;
   worker: DeliveryWorker;
+  queue: RunQueue;
+  events: RunEvents;
+  logs: RunLogStore;
+  sandbox: Sandbox;
+  executor: RunExecutor;
+  scheduler: RunScheduler;
+  controller: RunController;
+  access: RunAccess;
   /** The URL people reach Baton at; fixed once the server listens, unless configured. */
   publicUrl: { value: string };
 }
@@ -35,15 +57,27 @@ export interface ServiceOptions {
   database: Database;
   /** Replaces the GitLab client (tests that count or fail forge calls). */
   createApi?: ApiFactory;
+  /** Replaces the configured sandbox (tests). */
+  sandbox?: Sandbox;
   workerConcurrency?: number;
+}
+
+/** This process in `runs.owner`: stable across restarts, so a restart recognises its own runs. */
+function ownerId(config: Config): string {
+  const dir = createHash('sha256').update(config.dataDir).digest('hex').slice(0, 8);
+  return `${hostname()}:${dir}`;
 }
 
 /** Wires Baton's stores and background work around one database. Starts nothing. */
 export async function createServices(options: ServiceOptions): Promise<Services> {
   const { config, logger, database } = options;
-  const box = new SecretBox(
-    loadSecretKey({ configuredKey: config.secrets.key, dataDir: config.dataDir }),
-  );
+  // Searchable but not listable: the sandbox, running as a per-run uid, must traverse the data
+  // directory to bind a workspace; everything secret inside keeps owner-only modes.
+  await mkdir(path.join(config.dataDir, 'workspaces'), { recursive: true });
+  await chmod(config.dataDir, 0o711);
+  await chmod(path.join(config.dataDir, 'workspaces'), 0o711);
+  const key = loadSecretKey({ configuredKey: config.secrets.key, dataDir: config.dataDir });
+  const box = new SecretBox(key);
   const connections = new ConnectionStore(database.db, box);
   const registry = new ConnectionRegistry(connections, {
     logger,
@@ -56,14 +90,58 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   for (const shared of await triggers.sharedServiceAccounts()) {
     logger.warn(shared, 'service account is used by triggers in more than one project or group');
   }
+  const publicUrl = {
+    value: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`,
+  };
+  const access = new RunAccess(key, { adminToken: config.admin.token });
+  const runLink = (runId: string) =>
+    `${publicUrl.value.replace(/\/+$/, '')}${access.linkFor(runId)}`;
   const flags = new FeatureFlags(database.db);
   const catalog = new CatalogStore(database.db);
   const deliveries = new DeliveryStore(database.db);
   const runs = new RunStore(database.db);
   const variables = new VariableStore(database.db, box);
-  const publicUrl = {
-    value: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`,
-  };
+  const queue = new RunQueue(database.db);
+  const events = new RunEvents();
+  const logs = new RunLogStore({ dataDir: config.dataDir, redact: (text) => text, events });
+  const sandbox =
+    options.sandbox ??
+    createSandbox({
+      kind: config.runs.sandbox,
+      runsRoot: path.join(config.dataDir, 'sandbox'),
+      maskPaths: [config.dataDir],
+      logger: logger.child({ component: 'sandbox' }),
+    });
+  const executor = new RunExecutor({
+    runs,
+    queue,
+    registry,
+    variables,
+    sandbox,
+    mirrors: new MirrorCache({ dataDir: config.dataDir, logger }),
+    logs,
+    events,
+    workspacesDir: path.join(config.dataDir, 'workspaces'),
+    limits: {
+      memoryBytes: config.runs.memoryMb * 1024 * 1024,
+      pids: config.runs.maxProcesses,
+      cpuPercent: config.runs.cpuPercent,
+      wallMs: config.runs.timeoutMinutes * 60_000,
+      outputBytes: config.runs.maxOutputMb * 1024 * 1024,
+    },
+    runLink,
+    logger: logger.child({ component: 'runs' }),
+  });
+  const controller = new RunController({ runs, queue, executor });
+  const scheduler = new RunScheduler({
+    queue,
+    executor,
+    limits: { global: config.runs.maxConcurrent, perProject: config.runs.maxConcurrentPerProject },
+    owner: ownerId(config),
+    logger: logger.child({ component: 'scheduler' }),
+    recoverOrphan: (runId, status) => controller.recoverOrphan(runId, status),
+    cancelRequested: (runId) => queue.cancelRequested(runId),
+  });
   const pipeline = new TriggerPipeline({
     registry,
     triggers,
@@ -71,7 +149,10 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     catalog,
     deliveries,
     runs,
-    publicUrl: () => publicUrl.value.replace(/\/+$/, ''),
+    runLink,
+    onRunQueued: () => {
+      scheduler.notify();
+    },
     logger: logger.child({ component: 'triggers' }),
   });
   const worker = new DeliveryWorker({
@@ -92,6 +173,14 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     variables,
     pipeline,
     worker,
+    queue,
+    events,
+    logs,
+    sandbox,
+    executor,
+    scheduler,
+    controller,
+    access,
     publicUrl,
   };
 }

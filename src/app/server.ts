@@ -15,8 +15,8 @@ export interface RunningServer {
 
 /** Opens the database, applies migrations, starts listening and starts background work. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  // The data directory holds the embedded database, the secret key and, later, workspaces.
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // The data directory holds the embedded database, the secret key, mirrors and workspaces.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
   const database = await openDatabase({ config, logger });
   try {
     await migrateToLatest(database, logger);
@@ -24,6 +24,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const app = await buildApp({ config, logger, services });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     services.publicUrl.value = config.server.publicUrl ?? address;
+    const probe = await services.sandbox.probe();
+    if (probe.ok) {
+      logger.info({ sandbox: services.sandbox.name }, 'sandbox probe passed');
+    } else {
+      // Runs are refused, each with this reason in its thread; nothing runs unsandboxed.
+      logger.error(
+        { sandbox: services.sandbox.name, reason: probe.reason, fix: probe.fix },
+        'sandbox probe failed; runs are refused',
+      );
+      services.executor.refuseRuns(
+        `The ${services.sandbox.name} sandbox does not work on this Baton server: ${probe.reason}. An administrator can fix it: ${probe.fix}`,
+      );
+    }
+    await services.scheduler.start();
     services.worker.start();
     logger.info({ url: services.publicUrl.value, database: database.kind }, 'baton listening');
     return {
@@ -33,6 +47,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       async close() {
         await app.close();
         await services.worker.stop();
+        await services.scheduler.stop();
         await database.close();
       },
     };

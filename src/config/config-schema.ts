@@ -38,6 +38,45 @@ export const configSchema = z
       .object({ level: logLevel.default('info') })
       .strict()
       .default({ level: 'info' }),
+    runs: z
+      .object({
+        /**
+         * `bubblewrap` (default) isolates every run; `unsafe` runs flows directly on the host and
+         * exists for development on machines without bubblewrap. Never chosen automatically.
+         */
+        sandbox: z.enum(['bubblewrap', 'unsafe']).default('bubblewrap'),
+        /** Runs at once across every Baton process sharing the database. */
+        maxConcurrent: z.coerce.number().int().min(1).max(256).default(4),
+        maxConcurrentPerProject: z.coerce.number().int().min(1).max(256).default(2),
+        /** GitLab's workload jobs stop after 2 hours. */
+        timeoutMinutes: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(120),
+        memoryMb: z.coerce
+          .number()
+          .int()
+          .min(64)
+          .max(1024 * 1024)
+          .default(4096),
+        maxProcesses: z.coerce.number().int().min(16).max(100_000).default(1024),
+        /** Percent of one core: 200 = two cores. */
+        cpuPercent: z.coerce.number().int().min(10).max(10_000).default(200),
+        maxOutputMb: z.coerce.number().int().min(1).max(10_240).default(50),
+      })
+      .strict()
+      .default({
+        sandbox: 'bubblewrap',
+        maxConcurrent: 4,
+        maxConcurrentPerProject: 2,
+        timeoutMinutes: 120,
+        memoryMb: 4096,
+        maxProcesses: 1024,
+        cpuPercent: 200,
+        maxOutputMb: 50,
+      }),
     secrets: z
       .object({
         /**

@@ -20,6 +20,11 @@ export const environmentVariables = {
   BATON_LOG_LEVEL: 'log.level',
   BATON_ADMIN_TOKEN: 'admin.token',
   BATON_SECRET_KEY: 'secrets.key',
+  BATON_SANDBOX: 'runs.sandbox',
+  BATON_MAX_CONCURRENT_RUNS: 'runs.maxConcurrent',
+  BATON_MAX_CONCURRENT_RUNS_PER_PROJECT: 'runs.maxConcurrentPerProject',
+  BATON_RUN_TIMEOUT_MINUTES: 'runs.timeoutMinutes',
+  BATON_RUN_MEMORY_MB: 'runs.memoryMb',
 } as const;
 
 type Env = Record<string, string | undefined>;

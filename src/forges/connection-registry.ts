@@ -80,6 +80,14 @@ export class ConnectionRegistry {
       : accounts.find((a) => a.username.toLowerCase() === forgeUserIdOrUsername.toLowerCase());
   }
 
+  serviceAccountById(id: number): ServiceAccount | undefined {
+    for (const connection of this.#connections.values()) {
+      const account = connection.serviceAccounts.find((a) => a.id === id);
+      if (account) return account;
+    }
+    return undefined;
+  }
+
   /** The forge API acting as `account`. */
   api(account: ServiceAccount): ForgeApi {
     const key = `${account.connectionId}\u0000${String(account.id)}`;

@@ -77,8 +77,7 @@ export class RunStore {
   }
 
   /** Creates a queued run and its first transition in one transaction. */
-  async createQueued(run: NewRun, reason: string): Promise<Run> {
-    const id = newRunId();
+  async createQueued(run: NewRun, reason: string, id = newRunId()): Promise<Run> {
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('runs')

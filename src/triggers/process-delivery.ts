@@ -8,7 +8,7 @@ import { readGitLabWebhook } from '../forges/gitlab/read-gitlab-webhook.ts';
 import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
 import type { Logger } from '../logging/logger.ts';
 import { buildFlowContext } from '../runs/build-flow-context.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import { newRunId, type NewRun, type RunStore } from '../runs/run-store.ts';
 import { couldNotStartNote, processingNote, startedNote } from './acknowledgement-notes.ts';
 import { AccessCache, checkTrigger } from './check-trigger.ts';
 import type { FeatureFlags } from './feature-flags.ts';
@@ -22,8 +22,10 @@ export interface TriggerPipelineDeps {
   catalog: CatalogStore;
   deliveries: DeliveryStore;
   runs: RunStore;
-  /** Where people can reach Baton; run links are built from it. */
-  publicUrl: () => string;
+  /** The run page's absolute URL (with its view token), for the started note. */
+  runLink: (runId: string) => string;
+  /** Called once a run is queued, to wake the scheduler. */
+  onRunQueued?: () => void;
   logger: Logger;
 }
 
@@ -197,8 +199,13 @@ export class TriggerPipeline {
       project: noteable.projectPath,
     });
     try {
-      const runId = await this.#queueRun(delivery, connection, activity, accepted, ack);
-      await api.updateNote(address, ack.id, startedNote(`${this.#deps.publicUrl()}/runs/${runId}`));
+      const prepared = await this.#prepareRun(delivery, connection, activity, accepted, ack);
+      // The note says "started" before the run can be claimed: an executor that finishes fast
+      // edits this same note into the final answer, and must never be overwritten by it.
+      const runId = newRunId();
+      await api.updateNote(address, ack.id, startedNote(this.#deps.runLink(runId)));
+      await this.#deps.runs.createQueued(prepared.run, prepared.reason, runId);
+      this.#deps.onRunQueued?.();
       await this.#record(
         delivery,
         trigger.id,
@@ -226,13 +233,13 @@ export class TriggerPipeline {
     }
   }
 
-  async #queueRun(
+  async #prepareRun(
     delivery: Delivery,
     connection: ForgeConnection,
     activity: ForgeActivity,
     { trigger, candidate }: Accepted,
     ack: { id: number; discussionId: string },
-  ): Promise<string> {
+  ): Promise<{ run: NewRun; reason: string }> {
     const api = this.#deps.registry.api(candidate.account);
     const { noteable } = activity;
     const project = await api.getProject(noteable.projectId);
@@ -259,8 +266,8 @@ export class TriggerPipeline {
       serviceAccount,
       requester,
     });
-    const run = await this.#deps.runs.createQueued(
-      {
+    return {
+      run: {
         connectionId: connection.id,
         triggerId: trigger.id,
         deliveryId: delivery.id,
@@ -290,9 +297,8 @@ export class TriggerPipeline {
         flow: flow.flow,
         environment: context.environment,
       },
-      `${candidate.eventType} by @${activity.actor.username}`,
-    );
-    return run.id;
+      reason: `${candidate.eventType} by @${activity.actor.username}`,
+    };
   }
 
   async #record(

@@ -8,6 +8,7 @@ import { configSchema } from '../../src/config/config-schema.ts';
 import type { Database } from '../../src/db/open-database.ts';
 import type { ApiFactory } from '../../src/forges/connection-registry.ts';
 import type { DeliveryResult } from '../../src/intake/delivery-worker.ts';
+import type { Run } from '../../src/runs/run-store.ts';
 import type { Trigger, TriggerEventType } from '../../src/triggers/trigger-store.ts';
 import { createDevForge, type DevForge } from '../../devforge/create-dev-forge.ts';
 import { silentLogger } from './database.ts';
@@ -93,6 +94,7 @@ export class BatonHarness {
     const batonUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     services.publicUrl.value = batonUrl;
     services.worker.start();
+    await services.scheduler.start();
     const webhookSecret = randomBytes(16).toString('hex');
     const harness = new BatonHarness({
       forge,
@@ -245,9 +247,31 @@ export class BatonHarness {
       .execute();
   }
 
+  /** Resolves with the run once it has finished, final note included (driven by its events). */
+  async waitForRun(runId: string): Promise<Run> {
+    let wake: () => void = () => undefined;
+    const unsubscribe = this.services.events.subscribe(runId, () => {
+      wake();
+    });
+    try {
+      for (;;) {
+        const changed = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        const { end } = await this.services.logs.snapshot(runId);
+        const run = await this.services.runs.get(runId);
+        if (run && end) return run;
+        await changed;
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
   async close(): Promise<void> {
     await this.app.close();
     await this.services.worker.stop();
+    await this.services.scheduler.stop();
     await this.forge.close();
     await Promise.all(this.#dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   }

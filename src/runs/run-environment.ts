@@ -1,0 +1,46 @@
+import type { ForgeProject } from '../forges/forge.ts';
+import { AppError } from '../errors/app-error.ts';
+import { maxVariableBytes } from '../secrets/variable-store.ts';
+import type { Run } from './run-store.ts';
+
+/**
+ * The environment GitLab gives a flow's workload (gitlab-spec.md §1.4), from the run's trigger
+ * context, the project, and the variables the flow lists. Nothing of Baton's own environment.
+ */
+export function buildRunEnvironment(input: {
+  run: Run;
+  project: ForgeProject;
+  workloadBranch: string;
+  variables: Record<string, string>;
+  runUrl: string;
+}): Record<string, string> {
+  const { run, project } = input;
+  const namespace = project.pathWithNamespace.split('/').slice(0, -1).join('/');
+  const env: Record<string, string> = {
+    ...input.variables,
+    ...run.environment,
+    CI: 'true',
+    CI_SERVER: 'yes',
+    CI_WORKLOAD_REF: input.workloadBranch,
+    CI_PROJECT_ID: String(project.id),
+    CI_PROJECT_NAME: project.name,
+    CI_PROJECT_PATH: project.pathWithNamespace,
+    CI_PROJECT_NAMESPACE: namespace,
+    CI_PROJECT_URL: project.webUrl,
+    CI_PROJECT_VISIBILITY: project.visibility,
+    CI_DEFAULT_BRANCH: project.defaultBranch ?? '',
+    CI_JOB_ID: run.id,
+    CI_JOB_URL: input.runUrl,
+    CI_JOB_STATUS: 'running',
+  };
+  for (const [key, value] of Object.entries(env)) {
+    // Linux refuses a single environment string over 128 KiB (MAX_ARG_STRLEN): say which.
+    if (Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8') + 1 > maxVariableBytes) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `The variable ${key} is larger than 128 KiB, which GitLab and Linux refuse`,
+      );
+    }
+  }
+  return env;
+}

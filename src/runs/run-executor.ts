@@ -1,0 +1,459 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isAppError } from '../errors/app-error.ts';
+import type { ConnectionRegistry } from '../forges/connection-registry.ts';
+import type { ForgeApi } from '../forges/forge.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Sandbox, SandboxLimits, SandboxResult } from '../sandbox/sandbox.ts';
+import { createRedactor } from '../secrets/redact.ts';
+import type { VariableStore } from '../secrets/variable-store.ts';
+import { buildFlowScript, RunnerOutputParser, type RunnerEvent } from './flow-script.ts';
+import { finalNote, type FinalNote, type RunOutcome as NoteOutcome } from './publish/final-note.ts';
+import { postFinalNote } from './publish/post-final-note.ts';
+import { isPublishError } from './publish/publish-error.ts';
+import {
+  commitIdentityFromEnvironment,
+  publishRun,
+  type PublishResult,
+} from './publish/publish-run.ts';
+import { buildRunEnvironment } from './run-environment.ts';
+import type { RunEvents } from './run-events.ts';
+import type { RunLogStore } from './run-log.ts';
+import type { RunQueue } from './run-queue.ts';
+import type { Run, RunStore } from './run-store.ts';
+import {
+  createWorkspace,
+  removeWorkspace,
+  workspaceStartBranch,
+  type Workspace,
+} from './workspace/create-workspace.ts';
+import type { MirrorCache } from './workspace/mirror-cache.ts';
+
+export interface RunExecutorDeps {
+  runs: RunStore;
+  queue: RunQueue;
+  registry: ConnectionRegistry;
+  variables: VariableStore;
+  sandbox: Sandbox;
+  mirrors: MirrorCache;
+  logs: RunLogStore;
+  events: RunEvents;
+  /** Where workspaces live: `<dir>/<run id>/`. */
+  workspacesDir: string;
+  limits: SandboxLimits;
+  /** The run page's absolute URL, with its view token. */
+  runLink: (runId: string) => string;
+  logger: Logger;
+}
+
+/** Why a run stopped before its flow could finish, in the words of the final note. */
+class RunStop extends Error {
+  constructor(
+    readonly outcome: NoteOutcome,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Active {
+  cancel: (by: string | null) => Promise<void>;
+}
+
+/**
+ * Executes one claimed run end to end: workspace from the project's mirror, the flow's
+ * commands in the sandbox with their output logged (redacted) and turned into progress, then
+ * publishing and exactly one final note. Every outcome goes through `#finish`.
+ */
+export class RunExecutor {
+  readonly #deps: RunExecutorDeps;
+  readonly #active = new Map<string, Active>();
+  #refusal: string | null = null;
+
+  constructor(deps: RunExecutorDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * After a failed sandbox probe: every run fails at once with this reason, in its thread.
+   * Never a silent fallback to running unsandboxed.
+   */
+  refuseRuns(reason: string | null): void {
+    this.#refusal = reason;
+  }
+
+  activeRunIds(): string[] {
+    return [...this.#active.keys()];
+  }
+
+  /** Cancels a run this process is executing; false when it is not here. */
+  async cancelHere(runId: string, by: string | null): Promise<boolean> {
+    const active = this.#active.get(runId);
+    if (!active) return false;
+    await active.cancel(by);
+    return true;
+  }
+
+  async execute(runId: string): Promise<void> {
+    const run = await this.#deps.runs.get(runId);
+    if (!run) return;
+    const started = Date.now();
+    const log = this.#deps.logger.child({ runId, project: run.projectPath });
+    const account = this.#deps.registry.serviceAccountById(run.serviceAccountId);
+    const connection = this.#deps.registry.get(run.connectionId);
+    const secrets = [account?.token ?? '', connection?.webhookSecret ?? ''].filter((s) => s !== '');
+    let cancelledBy: string | null | undefined;
+    let sandboxCancel: (() => Promise<void>) | undefined;
+    this.#active.set(runId, {
+      cancel: async (by) => {
+        cancelledBy = by;
+        await sandboxCancel?.();
+      },
+    });
+    let workspace: Workspace | undefined;
+    let outcome: NoteOutcome;
+    try {
+      if (!account || !connection)
+        throw new RunStop(
+          {
+            kind: 'failed',
+            step: 'workspace',
+            message: 'The service account or GitLab connection of this run was removed.',
+          },
+          'account removed',
+        );
+      if (this.#refusal !== null) {
+        throw new RunStop(
+          { kind: 'failed', step: 'sandbox', message: this.#refusal },
+          'sandbox unavailable',
+        );
+      }
+      const api = this.#deps.registry.api(account);
+      const prepared = await this.#prepare(run, api, account.token, secrets);
+      workspace = prepared.workspace;
+      if (!(await this.#deps.queue.transition(runId, 'preparing', 'running', 'flow started'))) {
+        throw new RunStop(
+          { kind: 'cancelled', by: cancelledBy ?? null },
+          'cancelled while preparing',
+        );
+      }
+      this.#publishStatus(runId, 'preparing', 'running', 'flow started');
+      const result = await this.#runFlow(run, prepared, prepared.secrets, (cancel) => {
+        sandboxCancel = cancel;
+      });
+      outcome = await this.#afterFlow(run, api, account.token, prepared, result, cancelledBy);
+    } catch (error) {
+      outcome = this.#failure(error, log, cancelledBy);
+    } finally {
+      this.#active.delete(runId);
+    }
+    await this.#finish(run, outcome, Date.now() - started, secrets, log);
+    if (workspace)
+      await removeWorkspace(workspace).catch((error: unknown) => {
+        log.warn({ err: error }, 'could not remove workspace');
+      });
+  }
+
+  async #prepare(run: Run, api: ForgeApi, token: string, secrets: string[]) {
+    const { logs } = this.#deps;
+    await logs.progress(run.id, {
+      id: 'workspace',
+      title: 'Prepare the workspace',
+      state: 'active',
+    });
+    const project = await api.getProject(run.projectId);
+    const startBranch = workspaceStartBranch(run.noteable, project.defaultBranch);
+    const workspace = await createWorkspace({
+      mirrors: this.#deps.mirrors,
+      source: {
+        connectionId: run.connectionId,
+        projectId: project.id,
+        httpUrl: project.httpUrlToRepo,
+        token,
+      },
+      runId: run.id,
+      runDir: path.join(this.#deps.workspacesDir, run.id),
+      startBranch,
+      fullContext: run.environment.AI_FLOW_CONTEXT ?? '',
+    });
+    // The run uid must traverse the run directory to reach the work tree; Baton's own git
+    // directory beside it stays owner-only.
+    await chmod(workspace.runDir, 0o711);
+    await chmod(workspace.controlGitDir, 0o700);
+    const listed = run.flow.variables;
+    const resolved = await this.#deps.variables.resolve(run.connectionId, run.projectPath, listed);
+    secrets.push(...resolved.secrets);
+    if (resolved.missing.length > 0) {
+      await logs.append(
+        run.id,
+        'system',
+        `Variables the flow lists but the project does not define: ${resolved.missing.join(', ')}\n`,
+      );
+    }
+    const env = buildRunEnvironment({
+      run,
+      project,
+      workloadBranch: workspace.branch,
+      variables: resolved.values,
+      runUrl: this.#deps.runLink(run.id),
+    });
+    await logs.progress(run.id, { id: 'workspace', title: 'Prepare the workspace', state: 'done' });
+    return { project, workspace, env, secrets };
+  }
+
+  async #runFlow(
+    run: Run,
+    prepared: { workspace: Workspace; env: Record<string, string> },
+    secrets: readonly string[],
+    onCancel: (cancel: () => Promise<void>) => void,
+  ): Promise<SandboxResult> {
+    const { flow } = run;
+    if (flow.format !== 'gitlab' && flow.commands === undefined) {
+      throw new RunStop(
+        {
+          kind: 'failed',
+          step: 'agent',
+          message: `Baton-native flows with \`agent: ${flow.agent}\` need the agent profiles, which this Baton does not have yet. Use a GitLab-format flow with \`commands\`.`,
+        },
+        'native agents not available',
+      );
+    }
+    const commands = flow.commands ?? [];
+    const script = buildFlowScript(commands, 'bash');
+    const scriptPath = path.join(prepared.workspace.runDir, 'flow.sh');
+    await mkdir(prepared.workspace.runDir, { recursive: true });
+    await writeFile(scriptPath, script.text, { mode: 0o644 });
+    if (flow.format === 'gitlab' && flow.image !== '') {
+      await this.#deps.logs.append(
+        run.id,
+        'system',
+        `The local executor runs on this host; image ${flow.image} is not used.\n`,
+      );
+    }
+    await this.#deps.logs.progress(run.id, { id: 'flow', title: 'Run the flow', state: 'active' });
+    const process = await this.#deps.sandbox.start({
+      runId: run.id,
+      workspaceDir: prepared.workspace.dir,
+      command: ['bash', scriptPath],
+      env: prepared.env,
+      limits: this.#deps.limits,
+      forwards: [],
+      network: null,
+      readOnlyPaths: [scriptPath],
+    });
+    onCancel(() => {
+      return process.cancel();
+    });
+    const parser = new RunnerOutputParser(script.marker);
+    // One redactor per stream: a secret split across chunks is held back within its stream.
+    const redactors = { stdout: createRedactor(secrets), stderr: createRedactor(secrets) };
+    for await (const { stream, chunk } of process.output) {
+      const parsed =
+        stream === 'stdout'
+          ? parser.push(chunk.toString('utf8'))
+          : { events: [], text: chunk.toString('utf8') };
+      await this.#onRunnerEvents(run.id, parsed.events, commands);
+      const text = redactors[stream].write(parsed.text);
+      if (text !== '') await this.#deps.logs.append(run.id, stream, text);
+    }
+    const rest = parser.flush();
+    await this.#onRunnerEvents(run.id, rest.events, commands);
+    const tails = {
+      stdout: redactors.stdout.write(rest.text) + redactors.stdout.end(),
+      stderr: redactors.stderr.end(),
+    };
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (tails[stream] !== '') await this.#deps.logs.append(run.id, stream, tails[stream]);
+    }
+    return process.ended;
+  }
+
+  async #onRunnerEvents(
+    runId: string,
+    events: RunnerEvent[],
+    commands: readonly string[],
+  ): Promise<void> {
+    for (const event of events) {
+      if (event.type !== 'command') continue;
+      const title = (commands[event.index] ?? '').split('\n')[0]?.slice(0, 80) ?? '';
+      if (event.index > 0) {
+        await this.#deps.logs.progress(runId, {
+          id: `command-${event.index - 1}`,
+          title: (commands[event.index - 1] ?? '').split('\n')[0]?.slice(0, 80) ?? '',
+          state: 'done',
+        });
+      }
+      await this.#deps.logs.progress(runId, {
+        id: `command-${event.index}`,
+        title,
+        state: 'active',
+      });
+    }
+  }
+
+  async #afterFlow(
+    run: Run,
+    api: ForgeApi,
+    token: string,
+    prepared: { workspace: Workspace; env: Record<string, string>; secrets: string[] },
+    result: SandboxResult,
+    cancelledBy: string | null | undefined,
+  ): Promise<NoteOutcome> {
+    const tail = async () =>
+      (await this.#deps.logs.tail(run.id, 8192)).entries
+        .map((e) => e.text.trimEnd())
+        .filter((t) => t !== '')
+        .slice(-20);
+    switch (result.reason) {
+      case 'cancelled':
+        return { kind: 'cancelled', by: cancelledBy ?? null };
+      case 'timeout':
+        return { kind: 'timed_out', limitMs: this.#deps.limits.wallMs, logTail: await tail() };
+      case 'memory':
+        return {
+          kind: 'failed',
+          step: 'agent',
+          message: `The flow ran out of memory (limit ${Math.round(this.#deps.limits.memoryBytes / 1048576)} MiB).`,
+          logTail: await tail(),
+        };
+      case 'output_limit':
+        return {
+          kind: 'failed',
+          step: 'agent',
+          message: `The flow printed more than ${Math.round(this.#deps.limits.outputBytes / 1048576)} MiB of output and was stopped.`,
+          logTail: await tail(),
+        };
+      case 'signalled':
+        return {
+          kind: 'failed',
+          step: 'agent',
+          message: `The flow was killed by ${result.signal}.`,
+          logTail: await tail(),
+        };
+      case 'exited':
+        if (result.code !== 0)
+          return { kind: 'failed', step: 'agent', exitCode: result.code, logTail: await tail() };
+    }
+    if (!(await this.#deps.queue.transition(run.id, 'running', 'publishing', 'flow exited 0'))) {
+      return { kind: 'cancelled', by: cancelledBy ?? null };
+    }
+    this.#publishStatus(run.id, 'running', 'publishing', 'flow exited 0');
+    await this.#deps.logs.progress(run.id, {
+      id: 'publish',
+      title: 'Publish the changes',
+      state: 'active',
+    });
+    const published: PublishResult = await publishRun({
+      workspace: prepared.workspace,
+      git: this.#deps.mirrors.git,
+      api,
+      token,
+      projectId: run.projectId,
+      noteable: { type: run.noteable.type, iid: run.noteable.iid },
+      identity: commitIdentityFromEnvironment(prepared.env),
+      summary: null,
+      secrets: prepared.secrets,
+      requestedBy: run.requestedBy.username,
+      logger: this.#deps.logger,
+    });
+    await this.#deps.logs.progress(run.id, {
+      id: 'publish',
+      title: 'Publish the changes',
+      state: 'done',
+    });
+    return { kind: 'published', result: published, answer: null };
+  }
+
+  #failure(error: unknown, log: Logger, cancelledBy: string | null | undefined): NoteOutcome {
+    if (cancelledBy !== undefined) return { kind: 'cancelled', by: cancelledBy };
+    if (error instanceof RunStop) return error.outcome;
+    if (isPublishError(error)) return { kind: 'failed', step: error.step, message: error.message };
+    log.error({ err: error }, 'run failed');
+    const message = isAppError(error) ? error.message : null;
+    return { kind: 'failed', step: 'workspace', message };
+  }
+
+  /**
+   * Ends a run this process is not executing (queued and cancelled, or left behind by a process
+   * that died) with its one final note. False when the run was no longer in `from`.
+   */
+  async conclude(
+    runId: string,
+    from: readonly Run['status'][],
+    outcome: NoteOutcome,
+  ): Promise<boolean> {
+    const run = await this.#deps.runs.get(runId);
+    if (!run) return false;
+    const account = this.#deps.registry.serviceAccountById(run.serviceAccountId);
+    const secrets = account ? [account.token] : [];
+    const log = this.#deps.logger.child({ runId, project: run.projectPath });
+    return this.#finish(run, outcome, Date.now() - run.createdAt.getTime(), secrets, log, from);
+  }
+
+  async #finish(
+    run: Run,
+    outcome: NoteOutcome,
+    durationMs: number,
+    secrets: string[],
+    log: Logger,
+    from: readonly Run['status'][] = ['preparing', 'running', 'publishing'],
+  ): Promise<boolean> {
+    const status = outcome.kind === 'published' ? 'succeeded' : outcome.kind;
+    const note = finalNote({
+      runId: run.id,
+      outcome,
+      durationMs,
+      runUrl: this.#deps.runLink(run.id),
+      secrets,
+    });
+    const reason = outcome.kind === 'failed' ? `failed while ${outcome.step}` : status;
+    const moved = await this.#deps.queue.transition(run.id, from, status, reason, {
+      failure: outcome.kind === 'failed' ? (outcome.message ?? `step ${outcome.step}`) : null,
+      result: outcome.kind === 'published' ? outcome.result : null,
+    });
+    if (!moved) return false;
+    this.#publishStatus(run.id, null, status, reason);
+    // The note first: `finished` on the log tells watchers the run is over, thread included.
+    await this.#postFinalNote(run, note, log);
+    await this.#deps.logs.finish(run.id, {
+      outcome: status,
+      ...(outcome.kind === 'published' && outcome.result.kind === 'merge_request'
+        ? { resultUrl: outcome.result.url }
+        : {}),
+    });
+    return true;
+  }
+
+  async #postFinalNote(run: Run, note: FinalNote, log: Logger): Promise<void> {
+    const account = this.#deps.registry.serviceAccountById(run.serviceAccountId);
+    if (!account) return;
+    try {
+      await postFinalNote(
+        this.#deps.registry.api(account),
+        {
+          noteable: { type: run.noteable.type, projectId: run.projectId, iid: run.noteable.iid },
+          ackNoteId: run.ackNoteId,
+          discussionId: run.discussionId,
+        },
+        note,
+      );
+    } catch (error) {
+      log.error({ err: error }, 'could not post the final note');
+    }
+  }
+
+  #publishStatus(
+    runId: string,
+    from: Run['status'] | null,
+    to: Run['status'],
+    reason: string,
+  ): void {
+    this.#deps.events.publish(runId, {
+      type: 'status',
+      from,
+      to,
+      reason,
+      at: new Date().toISOString(),
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { BatonHarness, projectPath } from '../helpers/baton-harness.ts';
+import { describeEachDatabase } from '../helpers/database.ts';
+
+const editingFlow = `image: node:22-slim
+commands:
+  - 'echo "Asked: $AI_FLOW_INPUT"'
+  - |
+    cat > src/greet.ts <<'EOF'
+    export function greet(name: string): string {
+      return 'Good day, ' + name;
+    }
+    EOF
+  - echo "edited"
+`;
+
+describeEachDatabase('a mention runs a flow and ends in one final note', (getDatabase) => {
+  let harness: BatonHarness;
+
+  beforeEach(async () => {
+    harness = await BatonHarness.start(getDatabase());
+  });
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('opens a merge request with the flow’s change and links it in the thread', async () => {
+    await harness.commitFile('.gitlab/duo/flows/edit.yaml', editingFlow);
+    await harness.addTrigger({
+      flow: { kind: 'config_path', path: '.gitlab/duo/flows/edit.yaml' },
+    });
+    const { discussionId } = await harness.commentOnIssue('alice', '@claude-agent say good day');
+    await harness.processed();
+    const [queued] = await harness.services.runs.list();
+    if (!queued) throw new Error(`no run was queued: ${JSON.stringify(await harness.decisions())}`);
+    const run = await harness.waitForRun(queued.id);
+    expect(run.status, run.failure ?? '').toBe('succeeded');
+
+    const mrs = (await harness.rest(
+      'root',
+      'GET',
+      `/projects/${encodeURIComponent(projectPath)}/merge_requests?source_branch=workloads/${run.id}`,
+    )) as {
+      iid: number;
+      web_url: string;
+      target_branch: string;
+      author: { username: string };
+    }[];
+    expect(mrs).toHaveLength(1);
+    expect(mrs[0]).toMatchObject({ target_branch: 'main', author: { username: 'claude-agent' } });
+    const file = (await harness.rest(
+      'root',
+      'GET',
+      `/projects/${encodeURIComponent(projectPath)}/repository/files/src%2Fgreet.ts?ref=workloads/${run.id}`,
+    )) as { content: string };
+    expect(Buffer.from(file.content, 'base64').toString('utf8')).toContain('Good day');
+    const commit = (await harness.rest(
+      'root',
+      'GET',
+      `/projects/${encodeURIComponent(projectPath)}/repository/commits/workloads%2F${run.id}`,
+    )) as {
+      author_name: string;
+      committer_name: string;
+    };
+    expect(commit.committer_name).toBe('Alice Developer');
+    expect(commit.author_name).not.toBe('Alice Developer');
+
+    const replies = (await harness.discussionNotes(discussionId)).slice(1);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.author.username).toBe('claude-agent');
+    expect(replies[0]?.body).toContain(mrs[0]?.web_url ?? 'missing');
+
+    const log = await harness.services.logs.read(run.id);
+    expect(log.entries.map((e) => e.text).join('')).toContain('Asked: @claude-agent say good day');
+    expect((await harness.services.runs.transitions(run.id)).map((t) => t.to)).toEqual([
+      'queued',
+      'preparing',
+      'running',
+      'publishing',
+      'succeeded',
+    ]);
+  });
+
+  it('ends a failing flow with one note saying what failed', async () => {
+    await harness.commitFile(
+      '.gitlab/duo/flows/fail.yaml',
+      'image: x\ncommands:\n  - echo trying\n  - exit 4\n',
+    );
+    await harness.addTrigger({
+      flow: { kind: 'config_path', path: '.gitlab/duo/flows/fail.yaml' },
+    });
+    const { discussionId } = await harness.commentOnIssue('alice', '@claude-agent try');
+    await harness.processed();
+    const [queued] = await harness.services.runs.list();
+    const run = await harness.waitForRun(queued?.id ?? '');
+    expect(run.status).toBe('failed');
+    const replies = (await harness.discussionNotes(discussionId)).slice(1);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.body).toContain('4');
+  });
+});
