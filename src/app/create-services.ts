@@ -24,6 +24,7 @@ import { loadSecretKey, SecretBox } from '../secrets/secret-box.ts';
 import { VariableStore } from '../secrets/variable-store.ts';
 import { FeatureFlags } from '../triggers/feature-flags.ts';
 import { TriggerPipeline } from '../triggers/process-delivery.ts';
+import { RunStarter, startJobEvent } from '../triggers/start-run.ts';
 import { TriggerStore } from '../triggers/trigger-store.ts';
 import { RunAccess } from '../web/run-access.ts';
 
@@ -148,6 +149,16 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     flags,
     catalog,
     deliveries,
+    onStartQueued: () => {
+      worker.notify();
+    },
+    logger: logger.child({ component: 'triggers' }),
+  });
+  const starter = new RunStarter({
+    registry,
+    triggers,
+    catalog,
+    deliveries,
     runs,
     runLink,
     onRunQueued: () => {
@@ -155,9 +166,13 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     },
     logger: logger.child({ component: 'triggers' }),
   });
-  const worker = new DeliveryWorker({
+  const worker: DeliveryWorker = new DeliveryWorker({
     store: deliveries,
-    processor: pipeline,
+    // Acknowledging (fast) and preparing a run (many forge calls) are separate jobs.
+    processor: {
+      process: (delivery) =>
+        delivery.event === startJobEvent ? starter.process(delivery) : pipeline.process(delivery),
+    },
     logger: logger.child({ component: 'intake' }),
     ...(options.workerConcurrency === undefined ? {} : { concurrency: options.workerConcurrency }),
   });

@@ -11,7 +11,7 @@ export interface DeliveryWorkerOptions {
   store: DeliveryStore;
   processor: DeliveryProcessor;
   logger: Logger;
-  /** Deliveries processed at once by this process. */
+  /** Deliveries processed at once by this process; the work is waiting on the forge, not CPU. */
   concurrency?: number;
   /** How often to look for work another process stored or a dead worker left. */
   pollMs?: number;
@@ -42,7 +42,7 @@ export class DeliveryWorker {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: DeliveryWorkerOptions) {
-    this.#options = { concurrency: 4, pollMs: 1000, leaseMs: 60_000, maxAttempts: 5, ...options };
+    this.#options = { concurrency: 16, pollMs: 1000, leaseMs: 60_000, maxAttempts: 5, ...options };
     this.#events.setMaxListeners(0);
   }
 

@@ -1,18 +1,16 @@
 import type { CatalogStore } from '../flows/catalog-store.ts';
-import { resolveFlow } from '../flows/resolve-flow.ts';
 import type { ConnectionRegistry } from '../forges/connection-registry.ts';
-import type { ForgeConnection, ServiceAccount } from '../forges/connection-store.ts';
+import type { ForgeConnection } from '../forges/connection-store.ts';
 import type { ForgeActivity } from '../forges/forge-activity.ts';
 import type { ForgeApi, NoteableAddress } from '../forges/forge.ts';
 import { readGitLabWebhook } from '../forges/gitlab/read-gitlab-webhook.ts';
 import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
 import type { Logger } from '../logging/logger.ts';
-import { buildFlowContext } from '../runs/build-flow-context.ts';
-import { newRunId, type NewRun, type RunStore } from '../runs/run-store.ts';
-import { couldNotStartNote, processingNote, startedNote } from './acknowledgement-notes.ts';
+import { processingNote } from './acknowledgement-notes.ts';
 import { AccessCache, checkTrigger } from './check-trigger.ts';
 import type { FeatureFlags } from './feature-flags.ts';
 import { findCandidates, type Candidate } from './find-candidates.ts';
+import { startJobEvent, type StartJob } from './start-run.ts';
 import type { Trigger, TriggerStore } from './trigger-store.ts';
 
 export interface TriggerPipelineDeps {
@@ -21,11 +19,8 @@ export interface TriggerPipelineDeps {
   flags: FeatureFlags;
   catalog: CatalogStore;
   deliveries: DeliveryStore;
-  runs: RunStore;
-  /** The run page's absolute URL (with its view token), for the started note. */
-  runLink: (runId: string) => string;
-  /** Called once a run is queued, to wake the scheduler. */
-  onRunQueued?: () => void;
+  /** Called once a start job is queued, to wake the delivery worker. */
+  onStartQueued?: () => void;
   logger: Logger;
 }
 
@@ -193,112 +188,24 @@ export class TriggerPipeline {
       activity.kind === 'comment' && activity.discussionId !== null
         ? await api.replyToDiscussion(address, activity.discussionId, processingNote)
         : await api.createNote(address, processingNote);
-    const log = this.#deps.logger.child({
-      deliveryId: delivery.id,
+    // What follows (reading the flow file, the thread, the diff) takes many forge calls: it
+    // runs as its own queued job so that this worker slot is free for the next placeholder.
+    const job: StartJob = {
+      sourceDeliveryId: delivery.id,
       triggerId: trigger.id,
-      project: noteable.projectPath,
-    });
-    try {
-      const prepared = await this.#prepareRun(delivery, connection, activity, accepted, ack);
-      // The note says "started" before the run can be claimed: an executor that finishes fast
-      // edits this same note into the final answer, and must never be overwritten by it.
-      const runId = newRunId();
-      await api.updateNote(address, ack.id, startedNote(this.#deps.runLink(runId)));
-      await this.#deps.runs.createQueued(prepared.run, prepared.reason, runId);
-      this.#deps.onRunQueued?.();
-      await this.#record(
-        delivery,
-        trigger.id,
-        account.username,
-        'accepted',
-        `run ${runId} queued`,
-        candidate.eventType,
-        runId,
-      );
-      return `run ${runId} queued`;
-    } catch (error) {
-      const reason =
-        error instanceof StartError ? error.message : 'an internal error occurred; see Baton’s log';
-      if (!(error instanceof StartError)) log.error({ err: error }, 'could not start a run');
-      await api.updateNote(address, ack.id, couldNotStartNote(reason));
-      await this.#record(
-        delivery,
-        trigger.id,
-        account.username,
-        'accepted',
-        `could not start: ${reason}`,
-        candidate.eventType,
-      );
-      return `could not start: ${reason}`;
-    }
-  }
-
-  async #prepareRun(
-    delivery: Delivery,
-    connection: ForgeConnection,
-    activity: ForgeActivity,
-    { trigger, candidate }: Accepted,
-    ack: { id: number; discussionId: string },
-  ): Promise<{ run: NewRun; reason: string }> {
-    const api = this.#deps.registry.api(candidate.account);
-    const { noteable } = activity;
-    const project = await api.getProject(noteable.projectId);
-    const flow = await resolveFlow({
-      source: trigger.flow,
-      api,
-      projectId: project.id,
-      defaultBranch: project.defaultBranch,
-      catalog: this.#deps.catalog,
-    });
-    if (!flow.ok) throw new StartError(flow.error);
-    const [serviceAccount, requester] = await Promise.all([
-      accountOf(api, candidate.account),
-      api.getAccount(activity.actor.id),
-    ]);
-    const context = await buildFlowContext({
-      api,
-      baseUrl: connection.baseUrl,
-      project,
-      noteable,
+      serviceAccountId: account.id,
       eventType: candidate.eventType,
-      comment: activity.kind === 'comment' ? activity.body : null,
-      discussionId: ack.discussionId,
-      serviceAccount,
-      requester,
-    });
-    return {
-      run: {
-        connectionId: connection.id,
-        triggerId: trigger.id,
-        deliveryId: delivery.id,
-        serviceAccountId: candidate.account.id,
-        eventType: candidate.eventType,
-        projectId: project.id,
-        projectPath: project.pathWithNamespace,
-        noteable:
-          noteable.type === 'issue'
-            ? { type: 'issue', id: noteable.id, iid: noteable.iid }
-            : {
-                type: 'merge_request',
-                id: noteable.id,
-                iid: noteable.iid,
-                sourceBranch: noteable.sourceBranch,
-                targetBranch: noteable.targetBranch,
-              },
-        discussionId: ack.discussionId,
-        ackNoteId: ack.id,
-        requestedBy: {
-          id: requester.id,
-          username: requester.username,
-          name: requester.name,
-          email: context.environment.GIT_COMMITTER_EMAIL ?? '',
-        },
-        flowSource: flow.source,
-        flow: flow.flow,
-        environment: context.environment,
-      },
-      reason: `${candidate.eventType} by @${activity.actor.username}`,
+      activity,
+      ack,
     };
+    await this.#deps.deliveries.insert({
+      connectionId: connection.id,
+      idempotencyKey: `start:${delivery.id}:${trigger.id}:${account.id}`,
+      event: startJobEvent,
+      payload: JSON.stringify(job),
+    });
+    this.#deps.onStartQueued?.();
+    return `acknowledged for trigger ${trigger.id}`;
   }
 
   async #record(
@@ -326,14 +233,4 @@ export class TriggerPipeline {
       );
     }
   }
-}
-
-/** A reason a run could not start that the person who asked can act on. */
-export class StartError extends Error {
-  override readonly name = 'StartError';
-}
-
-async function accountOf(api: ForgeApi, account: ServiceAccount) {
-  const live = await api.getAccount(account.forgeUserId);
-  return { ...live, email: account.email ?? live.email };
 }

@@ -4,7 +4,7 @@ import { BatonHarness, claudeFlowPath, projectPath } from '../helpers/baton-harn
 import { processingNote } from '../../src/triggers/acknowledgement-notes.ts';
 
 const started =
-  /^✅ Agent has started\. You can view the progress <a href="http:\/\/127\.0\.0\.1:\d+\/runs\/([0-9a-f]{12})" target="_blank" rel="noopener noreferrer">here<\/a>\.$/;
+  /^✅ Agent has started\. You can view the progress <a href="http:\/\/127\.0\.0\.1:\d+\/runs\/([0-9a-f]{12})\?t=[A-Za-z0-9_-]{22}" target="_blank" rel="noopener noreferrer">here<\/a>\.$/;
 
 describeEachDatabase('intake and triggers against the development forge', (getDatabase) => {
   let harness: BatonHarness;
@@ -32,7 +32,6 @@ describeEachDatabase('intake and triggers against the development forge', (getDa
 
     const run = await harness.services.runs.get(runId ?? '');
     expect(run).toMatchObject({
-      status: 'queued',
       eventType: 'mention',
       projectPath,
       discussionId,
@@ -53,9 +52,10 @@ describeEachDatabase('intake and triggers against the development forge', (getDa
       comments: unknown[];
     };
     expect(context.title).toBe('Greeting should mention the time of day');
-    expect(await harness.services.runs.transitions(runId ?? '')).toMatchObject([
-      { from: null, to: 'queued' },
-    ]);
+    expect((await harness.services.runs.transitions(runId ?? ''))[0]).toMatchObject({
+      from: null,
+      to: 'queued',
+    });
   });
 
   it('acknowledges an assignment with a new note on the issue', async () => {
@@ -252,6 +252,7 @@ describeEachDatabase('intake and triggers against the development forge', (getDa
     const stored = await harness.services.database.db
       .selectFrom('webhook_deliveries')
       .select('id')
+      .where('event', '=', 'Note Hook')
       .execute();
     expect(stored).toHaveLength(1);
   });

@@ -205,18 +205,27 @@ export class BatonHarness {
     return { discussionId: discussion.id, noteId: discussion.notes[0]?.id ?? 0 };
   }
 
-  /** Every delivery Baton stored since the last call, once the worker has processed it. */
+  /**
+   * Every delivery Baton stored since the last call (and the start jobs they queued), once the
+   * worker has processed them.
+   */
   async processed(): Promise<DeliveryResult[]> {
     await this.forge.deliveries.idle();
-    const rows = await this.services.database.db
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('id', '>', this.#seen)
-      .orderBy('id')
-      .execute();
-    const last = rows.at(-1);
-    if (last) this.#seen = last.id;
-    return Promise.all(rows.map((row) => this.services.worker.result(row.id)));
+    const results: DeliveryResult[] = [];
+    for (;;) {
+      const rows = await this.services.database.db
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('id', '>', this.#seen)
+        .orderBy('id')
+        .execute();
+      const last = rows.at(-1);
+      if (!last) return results;
+      this.#seen = last.id;
+      results.push(...(await Promise.all(rows.map((row) => this.services.worker.result(row.id)))));
+      // A processed delivery may have made the forge send more (Baton's own notes).
+      await this.forge.deliveries.idle();
+    }
   }
 
   async discussionNotes(discussionId: string, iid = 1): Promise<ForgeNoteView[]> {

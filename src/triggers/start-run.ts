@@ -1,0 +1,174 @@
+import type { CatalogStore } from '../flows/catalog-store.ts';
+import { resolveFlow } from '../flows/resolve-flow.ts';
+import type { ConnectionRegistry } from '../forges/connection-registry.ts';
+import type { ForgeConnection, ServiceAccount } from '../forges/connection-store.ts';
+import type { ForgeActivity } from '../forges/forge-activity.ts';
+import type { ForgeApi, NoteableAddress } from '../forges/forge.ts';
+import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
+import type { Logger } from '../logging/logger.ts';
+import { buildFlowContext } from '../runs/build-flow-context.ts';
+import { newRunId, type NewRun, type RunStore } from '../runs/run-store.ts';
+import { couldNotStartNote, startedNote } from './acknowledgement-notes.ts';
+import type { Trigger, TriggerEventType, TriggerStore } from './trigger-store.ts';
+
+/** The queue event of a start job (never a GitLab event name, so no webhook can forge one). */
+export const startJobEvent = 'Baton Start';
+
+/** An acknowledged trigger whose run is still to be prepared. */
+export interface StartJob {
+  sourceDeliveryId: string;
+  triggerId: number;
+  serviceAccountId: number;
+  eventType: TriggerEventType;
+  activity: ForgeActivity;
+  ack: { id: number; discussionId: string };
+}
+
+export interface RunStarterDeps {
+  registry: ConnectionRegistry;
+  triggers: TriggerStore;
+  catalog: CatalogStore;
+  deliveries: DeliveryStore;
+  runs: RunStore;
+  runLink: (runId: string) => string;
+  onRunQueued?: () => void;
+  logger: Logger;
+}
+
+/** A reason a run could not start that the person who asked can act on. */
+export class StartError extends Error {
+  override readonly name = 'StartError';
+}
+
+/**
+ * Second half of a trigger: resolves the flow, computes the context, queues the run and edits
+ * the processing note into "started" (with the run's link) or "could not start" (with why).
+ */
+export class RunStarter {
+  readonly #deps: RunStarterDeps;
+
+  constructor(deps: RunStarterDeps) {
+    this.#deps = deps;
+  }
+
+  async process(delivery: Delivery): Promise<string> {
+    const job = delivery.payload as unknown as StartJob;
+    const { registry } = this.#deps;
+    const connection = registry.get(delivery.connectionId);
+    const account = registry.serviceAccountById(job.serviceAccountId);
+    const trigger = await this.#deps.triggers.get(job.triggerId);
+    if (!connection || !account) return 'connection or service account removed';
+    const api = registry.api(account);
+    const { noteable } = job.activity;
+    const address: NoteableAddress = {
+      type: noteable.type,
+      projectId: noteable.projectId,
+      iid: noteable.iid,
+    };
+    const record = (reason: string, runId: string | null = null) =>
+      this.#deps.deliveries.record({
+        deliveryId: job.sourceDeliveryId,
+        triggerId: job.triggerId,
+        serviceAccount: account.username,
+        eventType: job.eventType,
+        decision: 'accepted',
+        reason,
+        runId,
+      });
+    try {
+      if (!trigger) throw new StartError('the trigger was deleted');
+      const prepared = await this.#prepareRun(connection, account, api, trigger, job);
+      // "Started" is written before the run can be claimed: an executor that finishes fast edits
+      // this same note into the final answer, and must never be overwritten by it.
+      const runId = newRunId();
+      await api.updateNote(address, job.ack.id, startedNote(this.#deps.runLink(runId)));
+      await this.#deps.runs.createQueued(
+        prepared,
+        `${job.eventType} by @${job.activity.actor.username}`,
+        runId,
+      );
+      this.#deps.onRunQueued?.();
+      await record(`run ${runId} queued`, runId);
+      return `run ${runId} queued`;
+    } catch (error) {
+      const reason =
+        error instanceof StartError ? error.message : 'an internal error occurred; see Baton’s log';
+      if (!(error instanceof StartError)) {
+        this.#deps.logger.error(
+          { err: error, deliveryId: job.sourceDeliveryId },
+          'could not start a run',
+        );
+      }
+      await api.updateNote(address, job.ack.id, couldNotStartNote(reason));
+      await record(`could not start: ${reason}`);
+      return `could not start: ${reason}`;
+    }
+  }
+
+  async #prepareRun(
+    connection: ForgeConnection,
+    account: ServiceAccount,
+    api: ForgeApi,
+    trigger: Trigger,
+    job: StartJob,
+  ): Promise<NewRun> {
+    const { activity } = job;
+    const { noteable } = activity;
+    const project = await api.getProject(noteable.projectId);
+    const [flow, serviceAccount, requester] = await Promise.all([
+      resolveFlow({
+        source: trigger.flow,
+        api,
+        projectId: project.id,
+        defaultBranch: project.defaultBranch,
+        catalog: this.#deps.catalog,
+      }),
+      api
+        .getAccount(account.forgeUserId)
+        .then((live) => ({ ...live, email: account.email ?? live.email })),
+      api.getAccount(activity.actor.id),
+    ]);
+    if (!flow.ok) throw new StartError(flow.error);
+    const context = await buildFlowContext({
+      api,
+      baseUrl: connection.baseUrl,
+      project,
+      noteable,
+      eventType: job.eventType,
+      comment: activity.kind === 'comment' ? activity.body : null,
+      discussionId: job.ack.discussionId,
+      serviceAccount,
+      requester,
+    });
+    return {
+      connectionId: connection.id,
+      triggerId: trigger.id,
+      deliveryId: job.sourceDeliveryId,
+      serviceAccountId: account.id,
+      eventType: job.eventType,
+      projectId: project.id,
+      projectPath: project.pathWithNamespace,
+      noteable:
+        noteable.type === 'issue'
+          ? { type: 'issue', id: noteable.id, iid: noteable.iid }
+          : {
+              type: 'merge_request',
+              id: noteable.id,
+              iid: noteable.iid,
+              sourceBranch: noteable.sourceBranch,
+              targetBranch: noteable.targetBranch,
+            },
+      discussionId: job.ack.discussionId,
+      ackNoteId: job.ack.id,
+      requestedBy: {
+        id: requester.id,
+        username: requester.username,
+        name: requester.name,
+        email: context.environment.GIT_COMMITTER_EMAIL ?? '',
+      },
+      flowSource: flow.source,
+      flow: flow.flow,
+      environment: context.environment,
+    };
+  }
+}
