@@ -82,8 +82,8 @@ export interface ForgeApi {
   getIssue(projectId: number, iid: number): Promise<ForgeIssue>;
   getMergeRequest(projectId: number, iid: number): Promise<ForgeMergeRequest>;
   getMergeRequestDiffs(projectId: number, iid: number): Promise<ForgeDiff[]>;
-  /** Oldest first, system notes included. */
-  listNotes(noteable: NoteableAddress): Promise<ForgeNote[]>;
+  /** Oldest first, system notes included; with `latest`, only that many of the newest. */
+  listNotes(noteable: NoteableAddress, options?: { latest?: number }): Promise<ForgeNote[]>;
   /** A new top-level comment; returns the note and the thread it opened. */
   createNote(
     noteable: NoteableAddress,

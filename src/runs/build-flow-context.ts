@@ -73,7 +73,9 @@ async function readNoteable(
     projectId: noteable.projectId,
     iid: noteable.iid,
   } as const;
-  const notes = comments(await api.listNotes(address), sanitizer);
+  // The context is cut to 100,000 characters anyway: a few hundred newest notes are plenty,
+  // and a thread with thousands must not cost thousands of reads per mention.
+  const notes = comments(await api.listNotes(address, { latest: 300 }), sanitizer);
   if (noteable.type === 'issue') {
     const issue = await api.getIssue(noteable.projectId, noteable.iid);
     return {

@@ -170,11 +170,17 @@ export class GitLabApi implements ForgeApi {
     }));
   }
 
-  async listNotes(noteable: NoteableAddress): Promise<ForgeNote[]> {
-    const notes = await this.http.all(`${noteablePath(noteable)}/notes`, {
-      query: { sort: 'asc', order_by: 'created_at' },
+  async listNotes(
+    noteable: NoteableAddress,
+    options: { latest?: number } = {},
+  ): Promise<ForgeNote[]> {
+    // Newest first, so that a bounded read keeps the notes that matter and stops early.
+    const newest = await this.http.all(`${noteablePath(noteable)}/notes`, {
+      query: { sort: 'desc', order_by: 'created_at' },
       schema: z.array(noteSchema),
+      ...(options.latest === undefined ? {} : { maxItems: options.latest }),
     });
+    const notes = newest.reverse();
     return notes.map((n) => ({
       id: n.id,
       body: n.body,

@@ -96,15 +96,16 @@ export class GitLabHttp {
   }
 
   /** Every page of a list, following `Link: rel="next"` only within this instance. */
-  async all<T>(path: string, options: RequestOptions<T[]>): Promise<T[]> {
+  async all<T>(path: string, options: RequestOptions<T[]> & { maxItems?: number }): Promise<T[]> {
     const items: T[] = [];
+    const max = options.maxItems ?? Number.POSITIVE_INFINITY;
     let next: URL | null = this.url(path, { per_page: 100, ...options.query });
-    for (let page = 0; next !== null && page < 1000; page += 1) {
+    for (let page = 0; next !== null && page < 1000 && items.length < max; page += 1) {
       const { value, response } = await this.send('GET', next, options);
       items.push(...value);
       next = this.nextPage(response.headers.get('link'));
     }
-    return items;
+    return items.length > max ? items.slice(0, max) : items;
   }
 
   private nextPage(link: string | null): URL | null {
