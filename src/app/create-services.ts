@@ -149,6 +149,19 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     flags,
     catalog,
     deliveries,
+    stopRuns: async ({ noteable, account, by }) => {
+      const onThread = await queue.onNoteable({
+        connectionId: account.connectionId,
+        projectId: noteable.projectId,
+        type: noteable.type,
+        iid: noteable.iid,
+      });
+      const cancelled: string[] = [];
+      for (const run of onThread.filter((r) => r.serviceAccountId === account.id)) {
+        if ((await controller.cancel(run.id, by)).cancelled) cancelled.push(run.id);
+      }
+      return cancelled;
+    },
     onStartQueued: () => {
       worker.notify();
     },

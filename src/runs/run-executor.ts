@@ -140,6 +140,8 @@ export class RunExecutor {
       this.#publishStatus(runId, 'preparing', 'running', 'flow started');
       const result = await this.#runFlow(run, prepared, prepared.secrets, (cancel) => {
         sandboxCancel = cancel;
+        // Cancelled while the sandbox was starting: stop it now.
+        if (cancelledBy !== undefined) void cancel();
       });
       outcome = await this.#afterFlow(run, api, account.token, prepared, result, cancelledBy);
     } catch (error) {

@@ -168,10 +168,10 @@ export class RunQueue {
     projectId: number;
     type: string;
     iid: number;
-  }): Promise<{ id: string; status: RunStatus }[]> {
+  }): Promise<{ id: string; status: RunStatus; serviceAccountId: number }[]> {
     return this.#db
       .selectFrom('runs')
-      .select(['id', 'status'])
+      .select(['id', 'status', 'service_account_id as serviceAccountId'])
       .where('connection_id', '=', input.connectionId)
       .where('project_id', '=', input.projectId)
       .where(sql<string>`noteable->>'type'`, '=', input.type)

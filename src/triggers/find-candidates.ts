@@ -9,7 +9,12 @@ export interface Candidate {
 }
 
 export type CandidateReading =
-  | { kind: 'candidates'; candidates: Candidate[] }
+  | {
+      kind: 'candidates';
+      candidates: Candidate[];
+      /** Accounts told to stop (`@account stop` on a line of its own): cancel their runs here. */
+      stops: ServiceAccount[];
+    }
   | { kind: 'none'; reason: string }
   | { kind: 'refused'; reason: string; accounts: string[] };
 
@@ -25,23 +30,31 @@ export function findCandidates(
   const byUsername = new Map(accounts.map((a) => [a.username.toLowerCase(), a]));
   const byId = new Map(accounts.map((a) => [a.forgeUserId, a]));
   if (activity.kind === 'comment') {
-    const { mentions } = parseMentions(activity.body, byUsername.keys());
+    const { mentions, stops } = parseMentions(activity.body, byUsername.keys());
     const mentioned = mentions.flatMap((name) => byUsername.get(name.toLowerCase()) ?? []);
-    if (mentioned.length === 0) return { kind: 'none', reason: 'no service account mentioned' };
+    const stopped = stops.flatMap((name) => byUsername.get(name.toLowerCase()) ?? []);
+    if (mentioned.length === 0 && stopped.length === 0) {
+      return { kind: 'none', reason: 'no service account mentioned' };
+    }
     if (activity.action === 'update') {
       return {
         kind: 'refused',
         reason: 'edited comment',
-        accounts: mentioned.map((a) => a.username),
+        accounts: [...new Set([...mentioned, ...stopped].map((a) => a.username))],
       };
     }
     return {
       kind: 'candidates',
+      stops: stopped,
       candidates: mentioned.map((account) => ({ account, eventType: 'mention' })),
     };
   }
   const eventType: TriggerEventType = activity.kind === 'assigned' ? 'assign' : 'assign_reviewer';
   const added = activity.added.flatMap((user) => byId.get(user.id) ?? []);
   if (added.length === 0) return { kind: 'none', reason: `no service account in ${eventType}` };
-  return { kind: 'candidates', candidates: added.map((account) => ({ account, eventType })) };
+  return {
+    kind: 'candidates',
+    stops: [],
+    candidates: added.map((account) => ({ account, eventType })),
+  };
 }

@@ -1,13 +1,13 @@
 import type { CatalogStore } from '../flows/catalog-store.ts';
 import type { ConnectionRegistry } from '../forges/connection-registry.ts';
-import type { ForgeConnection } from '../forges/connection-store.ts';
-import type { ForgeActivity } from '../forges/forge-activity.ts';
+import type { ForgeConnection, ServiceAccount } from '../forges/connection-store.ts';
+import type { ForgeActivity, Noteable } from '../forges/forge-activity.ts';
 import type { ForgeApi, NoteableAddress } from '../forges/forge.ts';
 import { readGitLabWebhook } from '../forges/gitlab/read-gitlab-webhook.ts';
 import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
 import type { Logger } from '../logging/logger.ts';
 import { processingNote } from './acknowledgement-notes.ts';
-import { AccessCache, checkTrigger } from './check-trigger.ts';
+import { AccessCache, checkTrigger, developerAccess, roleName } from './check-trigger.ts';
 import type { FeatureFlags } from './feature-flags.ts';
 import { findCandidates, type Candidate } from './find-candidates.ts';
 import { startJobEvent, type StartJob } from './start-run.ts';
@@ -19,6 +19,12 @@ export interface TriggerPipelineDeps {
   flags: FeatureFlags;
   catalog: CatalogStore;
   deliveries: DeliveryStore;
+  /** Cancels the account's queued and active runs on a thread; returns the run ids. */
+  stopRuns: (input: {
+    noteable: Noteable;
+    account: ServiceAccount;
+    by: string;
+  }) => Promise<string[]>;
   /** Called once a start job is queued, to wake the delivery worker. */
   onStartQueued?: () => void;
   logger: Logger;
@@ -75,11 +81,11 @@ export class TriggerPipeline {
         await this.#record(delivery, null, account, 'refused', found.reason, 'mention');
       return found.reason;
     }
-    const [first] = found.candidates;
+    const first = found.candidates[0]?.account ?? found.stops[0];
     if (!first) return 'no candidates';
     // Any service account Baton knows, not just the one addressed: an agent's own note that
     // mentions another agent must not start a chain of runs.
-    const api = this.#deps.registry.api(first.account);
+    const api = this.#deps.registry.api(first);
     const authorIsAgent = connection.serviceAccounts.some(
       (a) => a.forgeUserId === activity.actor.id,
     );
@@ -97,11 +103,48 @@ export class TriggerPipeline {
       }
       return nonHumanRefusal;
     }
+    const stopped = await this.#stop(delivery, activity, found.stops, api);
     const accepted = await this.#check(delivery, connection, activity, found.candidates, api);
     const results = await Promise.all(
       accepted.map((a) => this.#start(delivery, connection, activity, a)),
     );
-    return results.length > 0 ? results.join('; ') : 'no trigger accepted';
+    const all = [...stopped, ...results];
+    return all.length > 0 ? all.join('; ') : 'no trigger accepted';
+  }
+
+  /** `@account stop`: cancels that account's runs on this issue or merge request. */
+  async #stop(
+    delivery: Delivery,
+    activity: ForgeActivity,
+    accounts: ServiceAccount[],
+    api: ForgeApi,
+  ): Promise<string[]> {
+    if (accounts.length === 0) return [];
+    const { noteable, actor } = activity;
+    const level = await new AccessCache(api).level(noteable.projectId, actor.id);
+    const outcomes: string[] = [];
+    for (const account of accounts) {
+      if (level < developerAccess) {
+        const reason = `@${actor.username} has the ${roleName(level)} role; stopping a run needs Developer or higher`;
+        await this.#record(delivery, null, account.username, 'refused', reason, 'stop');
+        outcomes.push(reason);
+        continue;
+      }
+      const cancelled = await this.#deps.stopRuns({ noteable, account, by: actor.username });
+      const reason =
+        cancelled.length > 0 ? `stop: cancelled ${cancelled.join(', ')}` : 'stop: no active run';
+      await this.#record(
+        delivery,
+        null,
+        account.username,
+        'accepted',
+        reason,
+        'stop',
+        cancelled[0] ?? null,
+      );
+      outcomes.push(reason);
+    }
+    return outcomes;
   }
 
   async #check(

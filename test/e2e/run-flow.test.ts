@@ -98,4 +98,54 @@ describeEachDatabase('a mention runs a flow and ends in one final note', (getDat
     expect(replies).toHaveLength(1);
     expect(replies[0]?.body).toContain('4');
   });
+
+  it('stops a running flow when someone writes "@agent stop" in the thread', async () => {
+    await harness.commitFile(
+      '.gitlab/duo/flows/slow.yaml',
+      'image: x\ncommands:\n  - echo started\n  - sleep 60\n',
+    );
+    await harness.addTrigger({
+      flow: { kind: 'config_path', path: '.gitlab/duo/flows/slow.yaml' },
+    });
+    const { discussionId } = await harness.commentOnIssue('alice', '@claude-agent take your time');
+    await harness.processed();
+    const queued = await harness.onlyRun();
+    await harness.waitForStatus(queued.id, 'running');
+    await harness.commentOnIssue('mia', '@claude-agent stop');
+    await harness.processed();
+    const run = await harness.waitForRun(queued.id);
+    expect(run.status).toBe('cancelled');
+    const replies = (await harness.discussionNotes(discussionId)).slice(1);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.body).toContain('cancelled by @mia');
+    expect((await harness.decisions()).at(-1)).toMatchObject({
+      reason: `stop: cancelled ${run.id}`,
+    });
+  });
+
+  it('never lets a masked variable reach the log or the thread', async () => {
+    await harness.services.variables.set({
+      connectionId: 'devforge',
+      scope: { type: 'group', path: 'demo' },
+      key: 'DEPLOY_TOKEN',
+      value: 'super-secret-deploy-token',
+    });
+    await harness.commitFile(
+      '.gitlab/duo/flows/leaky.yaml',
+      'image: x\nvariables:\n  - DEPLOY_TOKEN\ncommands:\n  - echo "token is $DEPLOY_TOKEN"\n  - exit 1\n',
+    );
+    await harness.addTrigger({
+      flow: { kind: 'config_path', path: '.gitlab/duo/flows/leaky.yaml' },
+    });
+    const { discussionId } = await harness.commentOnIssue('alice', '@claude-agent leak it');
+    await harness.processed();
+    const run = await harness.waitForRun((await harness.onlyRun()).id);
+    expect(run.status).toBe('failed');
+    const log = (await harness.services.logs.read(run.id)).entries.map((e) => e.text).join('');
+    expect(log).toContain('token is [MASKED]');
+    expect(log).not.toContain('super-secret-deploy-token');
+    const notes = JSON.stringify(await harness.discussionNotes(discussionId));
+    expect(notes).toContain('[MASKED]');
+    expect(notes).not.toContain('super-secret-deploy-token');
+  });
 });

@@ -256,6 +256,36 @@ export class BatonHarness {
       .execute();
   }
 
+  /** Resolves once the run has reached `status` (driven by its status events). */
+  async waitForStatus(runId: string, status: Run['status']): Promise<void> {
+    let wake: () => void = () => undefined;
+    const unsubscribe = this.services.events.subscribe(runId, () => {
+      wake();
+    });
+    try {
+      for (;;) {
+        const changed = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        if ((await this.services.runs.get(runId))?.status === status) return;
+        await changed;
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /** The one run queued so far. */
+  async onlyRun(): Promise<Run> {
+    const runs = await this.services.runs.list();
+    if (runs.length !== 1 || !runs[0]) {
+      throw new Error(
+        `expected one run, found ${runs.length}: ${JSON.stringify(await this.decisions())}`,
+      );
+    }
+    return runs[0];
+  }
+
   /** Resolves with the run once it has finished, final note included (driven by its events). */
   async waitForRun(runId: string): Promise<Run> {
     let wake: () => void = () => undefined;
