@@ -3,6 +3,7 @@
  * concurrency and pool size, and an info-level logger (written to /dev/null, so its cost is
  * paid without flooding the report). Also serves the bare Fastify baseline on another port.
  */
+import { startJobEvent } from '../../src/triggers/start-run.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -162,6 +163,7 @@ const handlers = {
   async deliveryCount() {
     const row = await current()
       .services.database.db.selectFrom('webhook_deliveries')
+      .where('event', '<>', startJobEvent)
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
@@ -171,14 +173,16 @@ const handlers = {
     const { db } = current().services.database;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      // Webhook deliveries and the start jobs they queue (which prepare and queue the runs).
       const rows = await db
         .selectFrom('webhook_deliveries')
         .select([
           'status',
+          sql<boolean>`event = ${startJobEvent}`.as('start'),
           sql<string>`count(*) filter (where outcome like 'run % queued')`.as('queued'),
           (eb) => eb.fn.countAll<string>().as('n'),
         ])
-        .groupBy('status')
+        .groupBy(['status', sql`event = ${startJobEvent}`])
         .execute();
       const open = rows
         .filter((r) => r.status === 'pending' || r.status === 'processing')
@@ -187,8 +191,8 @@ const handlers = {
         const byStatus: Record<string, number> = {};
         let runsQueued = 0;
         for (const r of rows) {
-          byStatus[r.status] = (byStatus[r.status] ?? 0) + Number(r.n);
-          runsQueued += Number(r.queued);
+          if (r.start) runsQueued += Number(r.queued);
+          else byStatus[r.status] = (byStatus[r.status] ?? 0) + Number(r.n);
         }
         return { drained: open === 0, byStatus, runsQueued };
       }

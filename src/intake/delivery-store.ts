@@ -77,7 +77,8 @@ export class DeliveryStore {
        where id = (
          select id from webhook_deliveries
           where status = 'pending' or (status = 'processing' and locked_until < now())
-          order by id
+          -- Acknowledging people first: start jobs (many forge calls each) wait their turn.
+          order by (event = 'Baton Start'), id
           limit 1
           for update skip locked)
       returning id, connection_id, event, payload, attempts`.execute(this.#db);

@@ -28,9 +28,12 @@ export function roleName(level: number): string {
 export class AccessCache {
   readonly #api: ForgeApi;
   readonly #levels = new Map<string, Promise<number>>();
+  readonly #accounts: AccountLevels | undefined;
 
-  constructor(api: ForgeApi) {
+  /** `accounts`: a longer-lived cache for service accounts' own roles, which rarely change. */
+  constructor(api: ForgeApi, accounts?: AccountLevels) {
     this.#api = api;
+    this.#accounts = accounts;
   }
 
   level(projectId: number, userId: number): Promise<number> {
@@ -40,6 +43,39 @@ export class AccessCache {
       level = this.#api.projectAccessLevel(projectId, userId);
       this.#levels.set(key, level);
     }
+    return level;
+  }
+
+  /** A service account's role; cached across deliveries for a minute. */
+  accountLevel(projectId: number, userId: number): Promise<number> {
+    return this.#accounts
+      ? this.#accounts.get(projectId, userId, () => this.level(projectId, userId))
+      : this.level(projectId, userId);
+  }
+}
+
+/**
+ * Service accounts' roles per project, kept for a short time. A person's role is always read
+ * fresh (it decides who may run an agent); the agent account's own role only decides whether a
+ * run could succeed, and a minute's delay in noticing a change is harmless.
+ */
+export class AccountLevels {
+  readonly #ttlMs: number;
+  readonly #entries = new Map<string, { level: Promise<number>; until: number }>();
+
+  constructor(ttlMs = 60_000) {
+    this.#ttlMs = ttlMs;
+  }
+
+  get(projectId: number, userId: number, load: () => Promise<number>): Promise<number> {
+    const key = `${projectId}:${userId}`;
+    const now = Date.now();
+    const entry = this.#entries.get(key);
+    if (entry && entry.until > now) return entry.level;
+    const level = load();
+    this.#entries.set(key, { level, until: now + this.#ttlMs });
+    level.catch(() => this.#entries.delete(key));
+    if (this.#entries.size > 10_000) this.#entries.clear();
     return level;
   }
 }
@@ -65,7 +101,7 @@ export async function checkTrigger(input: TriggerCheckInput): Promise<string | n
   const [triggers, authorLevel, accountLevel] = await Promise.all([
     input.flags.isEnabled('ai_flow_triggers', input.connectionId, input.projectPath),
     input.access.level(input.projectId, input.authorId),
-    input.access.level(input.projectId, input.serviceAccountUserId),
+    input.access.accountLevel(input.projectId, input.serviceAccountUserId),
   ]);
   if (!triggers.enabled) {
     return `flow is disabled by a feature flag (ai_flow_triggers, set by ${triggers.decidedBy})`;

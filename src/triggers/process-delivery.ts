@@ -7,7 +7,13 @@ import { readGitLabWebhook } from '../forges/gitlab/read-gitlab-webhook.ts';
 import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
 import type { Logger } from '../logging/logger.ts';
 import { processingNote } from './acknowledgement-notes.ts';
-import { AccessCache, checkTrigger, developerAccess, roleName } from './check-trigger.ts';
+import {
+  AccessCache,
+  AccountLevels,
+  checkTrigger,
+  developerAccess,
+  roleName,
+} from './check-trigger.ts';
 import type { FeatureFlags } from './feature-flags.ts';
 import { findCandidates, type Candidate } from './find-candidates.ts';
 import { startJobEvent, type StartJob } from './start-run.ts';
@@ -45,6 +51,7 @@ interface Accepted {
  */
 export class TriggerPipeline {
   readonly #deps: TriggerPipelineDeps;
+  readonly #accountLevels = new AccountLevels();
 
   constructor(deps: TriggerPipelineDeps) {
     this.#deps = deps;
@@ -154,7 +161,7 @@ export class TriggerPipeline {
     candidates: Candidate[],
     api: ForgeApi,
   ): Promise<Accepted[]> {
-    const access = new AccessCache(api);
+    const access = new AccessCache(api, this.#accountLevels);
     const { noteable } = activity;
     const accepted: Accepted[] = [];
     for (const candidate of candidates) {
