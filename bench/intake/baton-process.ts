@@ -178,11 +178,11 @@ const handlers = {
         .selectFrom('webhook_deliveries')
         .select([
           'status',
-          sql<boolean>`event = ${startJobEvent}`.as('start'),
+          sql<boolean>`event = ${sql.lit(startJobEvent)}`.as('start'),
           sql<string>`count(*) filter (where outcome like 'run % queued')`.as('queued'),
           (eb) => eb.fn.countAll<string>().as('n'),
         ])
-        .groupBy(['status', sql`event = ${startJobEvent}`])
+        .groupBy(['status', sql`event = ${sql.lit(startJobEvent)}`])
         .execute();
       const open = rows
         .filter((r) => r.status === 'pending' || r.status === 'processing')

@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { isAppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
+import { WakeSignal } from '../support/wake-signal.ts';
 import type { Delivery, DeliveryStore } from './delivery-store.ts';
 
 export interface DeliveryProcessor {
@@ -36,7 +37,7 @@ export class DeliveryWorker {
   readonly #options: Required<DeliveryWorkerOptions>;
   readonly #events = new EventEmitter();
   readonly #recent = new Map<string, DeliveryResult>();
-  #wake: (() => void) | undefined;
+  readonly #signal = new WakeSignal();
   #running = false;
   #loops: Promise<void>[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -58,15 +59,13 @@ export class DeliveryWorker {
 
   /** Wakes every idle slot: there may be work. */
   notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#signal.notify();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
     clearInterval(this.#timer);
-    this.notify();
+    this.#signal.close();
     await Promise.all(this.#loops);
   }
 
@@ -79,18 +78,6 @@ export class DeliveryWorker {
     }
   }
 
-  #sleep(): Promise<void> {
-    // stop() may have run while this slot was claiming; its wake-up call is gone by now.
-    if (!this.#running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const previous = this.#wake;
-      this.#wake = () => {
-        previous?.();
-        resolve();
-      };
-    });
-  }
-
   async #loop(): Promise<void> {
     while (this.#running) {
       let delivery: Delivery | undefined;
@@ -100,7 +87,7 @@ export class DeliveryWorker {
         this.#options.logger.error({ err: error }, 'claiming a webhook delivery failed');
       }
       if (delivery === undefined) {
-        await this.#sleep();
+        await this.#signal.sleep();
         continue;
       }
       try {

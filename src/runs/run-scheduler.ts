@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger.ts';
+import { WakeSignal } from '../support/wake-signal.ts';
 import type { RunExecutor } from './run-executor.ts';
 import type { RunLimits, RunQueue } from './run-queue.ts';
 
@@ -29,7 +30,7 @@ export class RunScheduler {
   readonly #o: Required<Omit<RunSchedulerOptions, 'recoverOrphan' | 'cancelRequested'>> &
     Pick<RunSchedulerOptions, 'recoverOrphan' | 'cancelRequested'>;
   #running = false;
-  #wake: (() => void) | undefined;
+  readonly #signal = new WakeSignal();
   #loop: Promise<void> | undefined;
   #timers: NodeJS.Timeout[] = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -55,15 +56,13 @@ export class RunScheduler {
   }
 
   notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#signal.notify();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
     for (const timer of this.#timers) clearInterval(timer);
-    this.notify();
+    this.#signal.close();
     await this.#loop;
     await Promise.all(this.#inFlight);
   }
@@ -84,7 +83,7 @@ export class RunScheduler {
         }
       }
       if (id === undefined) {
-        await this.#sleep();
+        await this.#signal.sleep();
         continue;
       }
       const runId = id;
@@ -99,17 +98,6 @@ export class RunScheduler {
         });
       this.#inFlight.add(work);
     }
-  }
-
-  #sleep(): Promise<void> {
-    if (!this.#running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const previous = this.#wake;
-      this.#wake = () => {
-        previous?.();
-        resolve();
-      };
-    });
   }
 
   async #heartbeat(): Promise<void> {

@@ -256,23 +256,12 @@ export class BatonHarness {
       .execute();
   }
 
-  /** Resolves once the run has reached `status` (driven by its status events). */
+  /** Resolves once the run has reached `status` (driven by its events). */
   async waitForStatus(runId: string, status: Run['status']): Promise<void> {
-    let wake: () => void = () => undefined;
-    const unsubscribe = this.services.events.subscribe(runId, () => {
-      wake();
-    });
-    try {
-      for (;;) {
-        const changed = new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        if ((await this.services.runs.get(runId))?.status === status) return;
-        await changed;
-      }
-    } finally {
-      unsubscribe();
-    }
+    await this.#waitUntil(
+      runId,
+      async () => (await this.services.runs.get(runId))?.status === status,
+    );
   }
 
   /** The one run queued so far. */
@@ -288,6 +277,17 @@ export class BatonHarness {
 
   /** Resolves with the run once it has finished, final note included (driven by its events). */
   async waitForRun(runId: string): Promise<Run> {
+    await this.#waitUntil(
+      runId,
+      async () => (await this.services.logs.snapshot(runId)).end !== undefined,
+    );
+    const run = await this.services.runs.get(runId);
+    if (!run) throw new Error(`run ${runId} disappeared`);
+    return run;
+  }
+
+  /** Checks after every event of the run (subscribed first, so that none is missed). */
+  async #waitUntil(runId: string, done: () => Promise<boolean>): Promise<void> {
     let wake: () => void = () => undefined;
     const unsubscribe = this.services.events.subscribe(runId, () => {
       wake();
@@ -297,9 +297,7 @@ export class BatonHarness {
         const changed = new Promise<void>((resolve) => {
           wake = resolve;
         });
-        const { end } = await this.services.logs.snapshot(runId);
-        const run = await this.services.runs.get(runId);
-        if (run && end) return run;
+        if (await done()) return;
         await changed;
       }
     } finally {
