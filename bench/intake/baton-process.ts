@@ -190,11 +190,14 @@ const handlers = {
       if (open === 0 || Date.now() > deadline) {
         const byStatus: Record<string, number> = {};
         let runsQueued = 0;
+        let startsOpen = 0;
         for (const r of rows) {
+          if (r.start && (r.status === 'pending' || r.status === 'processing'))
+            startsOpen += Number(r.n);
           if (r.start) runsQueued += Number(r.queued);
           else byStatus[r.status] = (byStatus[r.status] ?? 0) + Number(r.n);
         }
-        return { drained: open === 0, byStatus, runsQueued };
+        return { drained: open === 0, byStatus, runsQueued, startsOpen };
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
