@@ -2,7 +2,7 @@ import type { CatalogStore } from '../flows/catalog-store.ts';
 import type { ConnectionRegistry } from '../forges/connection-registry.ts';
 import type { ForgeConnection, ServiceAccount } from '../forges/connection-store.ts';
 import type { ForgeActivity, Noteable } from '../forges/forge-activity.ts';
-import type { ForgeApi, NoteableAddress } from '../forges/forge.ts';
+import type { NoteableAddress } from '../forges/forge.ts';
 import { readGitLabWebhook } from '../forges/gitlab/read-gitlab-webhook.ts';
 import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -96,6 +96,10 @@ export class TriggerPipeline {
     const authorIsAgent = connection.serviceAccounts.some(
       (a) => a.forgeUserId === activity.actor.id,
     );
+    // The author's role is needed next; ask for it while asking who the author is.
+    const access = new AccessCache(api, this.#accountLevels);
+    if (!authorIsAgent)
+      access.level(activity.noteable.projectId, activity.actor.id).catch(() => undefined);
     const author = authorIsAgent ? null : await api.getAccount(activity.actor.id);
     if (authorIsAgent || author?.bot === true) {
       for (const c of found.candidates) {
@@ -110,8 +114,8 @@ export class TriggerPipeline {
       }
       return nonHumanRefusal;
     }
-    const stopped = await this.#stop(delivery, activity, found.stops, api);
-    const accepted = await this.#check(delivery, connection, activity, found.candidates, api);
+    const stopped = await this.#stop(delivery, activity, found.stops, access);
+    const accepted = await this.#check(delivery, connection, activity, found.candidates, access);
     const results = await Promise.all(
       accepted.map((a) => this.#start(delivery, connection, activity, a)),
     );
@@ -124,11 +128,11 @@ export class TriggerPipeline {
     delivery: Delivery,
     activity: ForgeActivity,
     accounts: ServiceAccount[],
-    api: ForgeApi,
+    access: AccessCache,
   ): Promise<string[]> {
     if (accounts.length === 0) return [];
     const { noteable, actor } = activity;
-    const level = await new AccessCache(api).level(noteable.projectId, actor.id);
+    const level = await access.level(noteable.projectId, actor.id);
     const outcomes: string[] = [];
     for (const account of accounts) {
       if (level < developerAccess) {
@@ -159,9 +163,8 @@ export class TriggerPipeline {
     connection: ForgeConnection,
     activity: ForgeActivity,
     candidates: Candidate[],
-    api: ForgeApi,
+    access: AccessCache,
   ): Promise<Accepted[]> {
-    const access = new AccessCache(api, this.#accountLevels);
     const { noteable } = activity;
     const accepted: Accepted[] = [];
     for (const candidate of candidates) {
