@@ -17,6 +17,7 @@ import {
   type PublishResult,
 } from './publish/publish-run.ts';
 import { buildRunEnvironment } from './run-environment.ts';
+import { outcomeOfStoppedFlow } from './outcome-of-stopped-flow.ts';
 import type { RunEvents } from './run-events.ts';
 import type { RunLogStore } from './run-log.ts';
 import type { RunQueue } from './run-queue.ts';
@@ -165,6 +166,10 @@ export class RunExecutor {
     });
     const project = await api.getProject(run.projectId);
     const startBranch = workspaceStartBranch(run.noteable, project.defaultBranch);
+    const runDir = path.join(this.#deps.workspacesDir, run.id);
+    // A run queued again after its Baton died while preparing it finds that attempt's directory.
+    // The claim makes this process the run's only executor, so whatever is there is stale.
+    await removeWorkspace({ runDir });
     const workspace = await createWorkspace({
       mirrors: this.#deps.mirrors,
       source: {
@@ -174,7 +179,7 @@ export class RunExecutor {
         token,
       },
       runId: run.id,
-      runDir: path.join(this.#deps.workspacesDir, run.id),
+      runDir,
       startBranch,
       fullContext: run.environment.AI_FLOW_CONTEXT ?? '',
     });
@@ -306,36 +311,11 @@ export class RunExecutor {
         .map((e) => e.text.trimEnd())
         .filter((t) => t !== '')
         .slice(-20);
-    switch (result.reason) {
-      case 'cancelled':
-        return { kind: 'cancelled', by: cancelledBy ?? null };
-      case 'timeout':
-        return { kind: 'timed_out', limitMs: this.#deps.limits.wallMs, logTail: await tail() };
-      case 'memory':
-        return {
-          kind: 'failed',
-          step: 'agent',
-          message: `The flow ran out of memory (limit ${Math.round(this.#deps.limits.memoryBytes / 1048576)} MiB).`,
-          logTail: await tail(),
-        };
-      case 'output_limit':
-        return {
-          kind: 'failed',
-          step: 'agent',
-          message: `The flow printed more than ${Math.round(this.#deps.limits.outputBytes / 1048576)} MiB of output and was stopped.`,
-          logTail: await tail(),
-        };
-      case 'signalled':
-        return {
-          kind: 'failed',
-          step: 'agent',
-          message: `The flow was killed by ${result.signal}.`,
-          logTail: await tail(),
-        };
-      case 'exited':
-        if (result.code !== 0)
-          return { kind: 'failed', step: 'agent', exitCode: result.code, logTail: await tail() };
+    const stopped = outcomeOfStoppedFlow(result, this.#deps.limits, cancelledBy);
+    if (stopped?.kind === 'failed' || stopped?.kind === 'timed_out') {
+      return { ...stopped, logTail: await tail() };
     }
+    if (stopped) return stopped;
     if (!(await this.#deps.queue.transition(run.id, 'running', 'publishing', 'flow exited 0'))) {
       return { kind: 'cancelled', by: cancelledBy ?? null };
     }

@@ -1,9 +1,16 @@
 import { appendFile, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import {
-  runOutcomes,
+  parseLines,
+  safeJson,
+  snapshotSchema,
+  stripUndefined,
+  type LogEntry,
+  type LogPage,
+  type StoredLogEntry,
+} from './run-log-format.ts';
+import {
   type LogStream,
   type ProgressItem,
   type RunEnd,
@@ -11,23 +18,7 @@ import {
   type RunEvents,
 } from './run-events.ts';
 
-/** One line of a run's log file. The line that ends the log carries `end`. */
-export interface LogEntry {
-  t: string;
-  stream: LogStream;
-  text: string;
-  end?: RunEnd;
-}
-
-/** An entry as read back, with the byte offset just past it: where a reader resumes. */
-export interface StoredLogEntry extends LogEntry {
-  next: number;
-}
-
-export interface LogPage {
-  entries: StoredLogEntry[];
-  nextOffset: number;
-}
+export type { LogEntry, LogPage, StoredLogEntry } from './run-log-format.ts';
 
 /** What a run page needs besides the log: the checklist and how the run ended. */
 export interface RunLogSnapshot {
@@ -52,29 +43,6 @@ const maxSummaryChars = 4000;
 const maxProgressItems = 50;
 const readChunkBytes = 1024 * 1024;
 const runIdPattern = /^[a-z0-9][a-z0-9-]{0,63}$/;
-
-const outcomeSchema = z.enum(runOutcomes as [RunEnd['outcome'], ...RunEnd['outcome'][]]);
-const endSchema = z.object({
-  outcome: outcomeSchema,
-  exitCode: z.number().int().optional(),
-  summary: z.string().optional(),
-  resultUrl: z.string().optional(),
-});
-const entrySchema = z.object({
-  t: z.string(),
-  stream: z.enum(['stdout', 'stderr', 'system']),
-  text: z.string(),
-  end: endSchema.optional(),
-});
-const progressSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  state: z.enum(['pending', 'active', 'done', 'failed']),
-});
-const snapshotSchema = z.object({
-  progress: z.array(progressSchema),
-  end: endSchema.optional(),
-});
 
 interface Writer {
   /** Bytes in the file; unknown until the first write looks. */
@@ -406,42 +374,4 @@ export class RunLogStore {
     await writeFile(`${path}.tmp`, JSON.stringify(snapshot), { mode: 0o600 });
     await rename(`${path}.tmp`, path);
   }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-function toEntry(line: Buffer): LogEntry | undefined {
-  const parsed = entrySchema.safeParse(safeJson(line.toString('utf8')));
-  if (!parsed.success) return undefined;
-  const { end, ...rest } = parsed.data;
-  return end === undefined ? rest : { ...rest, end: stripUndefined(end) };
-}
-
-/** `buffer` starts at file offset `base`; entries start at `start` (base + 1 past a newline). */
-function parseLines(buffer: Buffer, base: number, start: number): LogPage {
-  let position = start - base;
-  if (position > 0 && buffer[position - 1] !== 0x0a) {
-    // Started inside a line (an offset from a client): resume at the next whole line.
-    const newline = buffer.indexOf(0x0a, position);
-    position = newline === -1 ? position : newline + 1;
-  }
-  const entries: StoredLogEntry[] = [];
-  for (;;) {
-    const newline = buffer.indexOf(0x0a, position);
-    if (newline === -1) break;
-    const entry = toEntry(buffer.subarray(position, newline));
-    position = newline + 1;
-    if (entry !== undefined) entries.push({ ...entry, next: base + position });
-  }
-  return { entries, nextOffset: base + position };
 }
