@@ -369,7 +369,17 @@ export class RunExecutor {
     const account = this.#deps.registry.serviceAccountById(run.serviceAccountId);
     const secrets = account ? [account.token] : [];
     const log = this.#deps.logger.child({ runId, project: run.projectPath });
-    return this.#finish(run, outcome, Date.now() - run.createdAt.getTime(), secrets, log, from);
+    const finished = await this.#finish(
+      run,
+      outcome,
+      Date.now() - run.createdAt.getTime(),
+      secrets,
+      log,
+      from,
+    );
+    // A run recovered after its process died may have left its workspace behind.
+    if (finished) await removeWorkspace({ runDir: path.join(this.#deps.workspacesDir, runId) });
+    return finished;
   }
 
   async #finish(

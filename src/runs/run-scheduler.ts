@@ -122,7 +122,13 @@ export class RunScheduler {
     const mine = new Set(this.#o.executor.activeRunIds());
     for (const orphan of orphans) {
       if (mine.has(orphan.id)) continue;
-      await this.#o.recoverOrphan(orphan.id, orphan.status);
+      try {
+        await this.#o.recoverOrphan(orphan.id, orphan.status);
+      } catch (error) {
+        // One run that cannot be recovered must not stop Baton from starting; the next
+        // heartbeat tries again.
+        this.#o.logger.error({ err: error, runId: orphan.id }, 'recovering an orphaned run failed');
+      }
     }
   }
 }
