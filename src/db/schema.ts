@@ -128,6 +128,7 @@ export interface RunsTable {
   flow_source: string;
   flow: JsonColumn;
   environment: JsonColumn;
+  network_policy: JsonColumn | null;
   failure: string | null;
   owner: string | null;
   heartbeat_at: Date | null;

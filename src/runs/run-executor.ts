@@ -245,7 +245,7 @@ export class RunExecutor {
       env: prepared.env,
       limits: this.#deps.limits,
       forwards: [],
-      network: null,
+      network: run.networkPolicy,
       readOnlyPaths: [scriptPath],
     });
     onCancel(() => {

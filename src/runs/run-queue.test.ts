@@ -47,6 +47,7 @@ function run(accountId: number, projectId: number, iid: number): NewRun {
       idTokens: {},
     },
     environment: {},
+    networkPolicy: null,
   };
 }
 

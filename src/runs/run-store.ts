@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { DatabaseSchema, RunStatus, RunsTable } from '../db/schema.ts';
 import type { FlowDefinition } from '../flows/flow-definition.ts';
+import type { NetworkPolicy } from '../sandbox/sandbox.ts';
 
 export interface RunRequester {
   id: number;
@@ -31,6 +32,8 @@ export interface NewRun {
   flowSource: string;
   flow: FlowDefinition;
   environment: Record<string, string>;
+  /** Outbound network the flow may use (from agent-config.yml); null: none. */
+  networkPolicy: NetworkPolicy | null;
 }
 
 export interface Run extends NewRun {
@@ -63,6 +66,7 @@ function toRun(row: Selectable<RunsTable>): Run {
     flowSource: row.flow_source,
     flow: row.flow as unknown as FlowDefinition,
     environment: row.environment as Record<string, string>,
+    networkPolicy: row.network_policy as NetworkPolicy | null,
     failure: row.failure,
     createdAt: row.created_at,
   };
@@ -98,6 +102,7 @@ export class RunStore {
           flow_source: run.flowSource,
           flow: JSON.stringify(run.flow),
           environment: JSON.stringify(run.environment),
+          network_policy: run.networkPolicy === null ? null : JSON.stringify(run.networkPolicy),
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -1,3 +1,4 @@
+import { agentConfigPath, parseAgentConfig } from '../flows/agent-config.ts';
 import type { CatalogStore } from '../flows/catalog-store.ts';
 import { resolveFlow } from '../flows/resolve-flow.ts';
 import type { ConnectionRegistry } from '../forges/connection-registry.ts';
@@ -33,6 +34,15 @@ export interface RunStarterDeps {
   runLink: (runId: string) => string;
   onRunQueued?: () => void;
   logger: Logger;
+}
+
+/** The project's `agent-config.yml` network policy; a broken file stops the run with its error. */
+async function readAgentConfig(api: ForgeApi, projectId: number, ref: string | null) {
+  const text = ref === null ? null : await api.readFile(projectId, agentConfigPath, ref);
+  if (text === null) return { networkPolicy: null, notes: [] };
+  const config = parseAgentConfig(text);
+  if (!config.ok) throw new StartError(config.error);
+  return config;
 }
 
 /** A reason a run could not start that the person who asked can act on. */
@@ -129,6 +139,7 @@ export class RunStarter {
       api.getAccount(activity.actor.id),
     ]);
     if (!flow.ok) throw new StartError(flow.error);
+    const agentConfig = await readAgentConfig(api, project.id, project.defaultBranch);
     const context = await buildFlowContext({
       api,
       baseUrl: connection.baseUrl,
@@ -169,6 +180,7 @@ export class RunStarter {
       flowSource: flow.source,
       flow: flow.flow,
       environment: context.environment,
+      networkPolicy: agentConfig.networkPolicy,
     };
   }
 }

@@ -118,6 +118,7 @@ function plausibleRun(serviceAccountId: number): NewRun {
     ackNoteId: 555,
     requestedBy: { id: 3, username: 'alice', name: 'Alice Liddell', email: 'alice@example.test' },
     flowSource: '.gitlab/duo/flows/claude.yaml',
+    networkPolicy: null,
     flow: {
       format: 'gitlab',
       image: 'node:22-slim',

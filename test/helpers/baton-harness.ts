@@ -9,6 +9,7 @@ import type { Database } from '../../src/db/open-database.ts';
 import type { ApiFactory } from '../../src/forges/connection-registry.ts';
 import type { DeliveryResult } from '../../src/intake/delivery-worker.ts';
 import type { Run } from '../../src/runs/run-store.ts';
+import type { Sandbox } from '../../src/sandbox/sandbox.ts';
 import type { Trigger, TriggerEventType } from '../../src/triggers/trigger-store.ts';
 import { createDevForge, type DevForge } from '../../devforge/create-dev-forge.ts';
 import { silentLogger } from './database.ts';
@@ -75,7 +76,7 @@ export class BatonHarness {
 
   static async start(
     database: Database,
-    options: { createApi?: ApiFactory } = {},
+    options: { createApi?: ApiFactory; sandbox?: (dataDir: string) => Sandbox } = {},
   ): Promise<BatonHarness> {
     const reposDir = await mkdtemp(join(tmpdir(), 'baton-forge-'));
     const dataDir = await mkdtemp(join(tmpdir(), 'baton-data-'));
@@ -89,6 +90,7 @@ export class BatonHarness {
       database,
       workerConcurrency: 2,
       ...(options.createApi ? { createApi: options.createApi } : {}),
+      ...(options.sandbox ? { sandbox: options.sandbox(dataDir) } : {}),
     });
     const app = await buildApp({ config, logger, services });
     const batonUrl = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -172,6 +172,8 @@ export const intakeAndTriggersMigration: Migration = {
       .addColumn('flow_source', 'text', (c) => c.notNull())
       .addColumn('flow', 'jsonb', (c) => c.notNull())
       .addColumn('environment', 'jsonb', (c) => c.notNull())
+      // From .gitlab/duo/agent-config.yml; null: no outbound network.
+      .addColumn('network_policy', 'jsonb')
       .addColumn('failure', 'text')
       // The process working on the run, and its last sign of life: a run whose owner went
       // quiet is recovered by another process (or the next start).
