@@ -126,6 +126,10 @@ const triggerFields = {
 export const triggerCreateBody = z.strictObject({
   ...triggerFields,
   active: z.boolean().default(true),
+  pushToSourceBranch: z
+    .boolean()
+    .default(false)
+    .describe('From a merge request: push to its source branch instead of opening a new one'),
   configPath: triggerFields.configPath.optional(),
   catalogFlow: triggerFields.catalogFlow.optional(),
 });
@@ -136,6 +140,7 @@ export const triggerPatchBody = z.strictObject({
   serviceAccount: triggerFields.serviceAccount.optional(),
   scope: triggerFields.scope.optional(),
   active: z.boolean().optional(),
+  pushToSourceBranch: z.boolean().optional(),
   configPath: triggerFields.configPath.optional(),
   catalogFlow: triggerFields.catalogFlow.optional(),
 });
@@ -227,6 +232,7 @@ export const triggerView = z.object({
   serviceAccount: z.string(),
   scope: z.object({ type: z.enum(['project', 'group']), path: z.string() }),
   active: z.boolean(),
+  pushToSourceBranch: z.boolean(),
   configPath: z.string().nullable(),
   catalogFlow: z.object({ id: z.number().int(), name: z.string() }).nullable(),
   warnings,

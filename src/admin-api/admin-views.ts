@@ -80,6 +80,7 @@ export function triggerViewOf(trigger: Trigger, context: TriggerContext): Trigge
     serviceAccount: username,
     scope: trigger.scope,
     active: trigger.active,
+    pushToSourceBranch: trigger.pushToSourceBranch,
     configPath: trigger.flow.kind === 'config_path' ? trigger.flow.path : null,
     catalogFlow: flow ? { id: flow.id, name: flow.name } : null,
     warnings: shared ? [sharedAccountWarning(username, shared.scopes)] : [],

@@ -51,6 +51,7 @@ export async function resolveTriggerInput(
     eventTypes: input.eventTypes,
     serviceAccountId: account.id,
     active: input.active,
+    pushToSourceBranch: input.pushToSourceBranch,
   };
   if (input.configPath !== undefined) {
     return {
@@ -92,6 +93,7 @@ export function applyTriggerPatch(
     serviceAccount: patch.serviceAccount ?? username,
     scope: patch.scope ?? current.scope,
     active: patch.active ?? current.active,
+    pushToSourceBranch: patch.pushToSourceBranch ?? current.pushToSourceBranch,
     ...(flowChanged
       ? { configPath: patch.configPath, catalogFlow: patch.catalogFlow }
       : currentFlow),

@@ -70,6 +70,7 @@ export interface TriggersTable {
   event_types: JsonColumn;
   service_account_id: number;
   active: ColumnType<boolean, boolean | undefined, boolean>;
+  push_to_source_branch: ColumnType<boolean, boolean | undefined, boolean>;
   config_path: string | null;
   catalog_flow_id: number | null;
   created_at: CreatedAt;
@@ -129,6 +130,7 @@ export interface RunsTable {
   flow: JsonColumn;
   environment: JsonColumn;
   network_policy: JsonColumn | null;
+  push_to_source_branch: ColumnType<boolean, boolean | undefined, boolean>;
   failure: string | null;
   owner: string | null;
   heartbeat_at: Date | null;

@@ -336,6 +336,7 @@ export class RunExecutor {
       summary: null,
       secrets: prepared.secrets,
       requestedBy: run.requestedBy.username,
+      pushToSourceBranch: run.pushToSourceBranch,
       logger: this.#deps.logger,
     });
     await this.#deps.logs.progress(run.id, {

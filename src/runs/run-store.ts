@@ -34,9 +34,12 @@ export interface NewRun {
   environment: Record<string, string>;
   /** Outbound network the flow may use (from agent-config.yml); null: none. */
   networkPolicy: NetworkPolicy | null;
+  /** Asked from a merge request, by a trigger that says so: push there, open no new MR. */
+  pushToSourceBranch?: boolean;
 }
 
 export interface Run extends NewRun {
+  pushToSourceBranch: boolean;
   id: string;
   status: RunStatus;
   failure: string | null;
@@ -67,6 +70,7 @@ function toRun(row: Selectable<RunsTable>): Run {
     flow: row.flow as unknown as FlowDefinition,
     environment: row.environment as Record<string, string>,
     networkPolicy: row.network_policy as NetworkPolicy | null,
+    pushToSourceBranch: row.push_to_source_branch,
     failure: row.failure,
     createdAt: row.created_at,
   };
@@ -103,6 +107,7 @@ export class RunStore {
           flow: JSON.stringify(run.flow),
           environment: JSON.stringify(run.environment),
           network_policy: run.networkPolicy === null ? null : JSON.stringify(run.networkPolicy),
+          push_to_source_branch: run.pushToSourceBranch ?? false,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

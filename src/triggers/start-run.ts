@@ -181,6 +181,7 @@ export class RunStarter {
       flow: flow.flow,
       environment: context.environment,
       networkPolicy: agentConfig.networkPolicy,
+      pushToSourceBranch: trigger.pushToSourceBranch && noteable.type === 'merge_request',
     };
   }
 }

@@ -18,10 +18,14 @@ export interface Trigger {
   eventTypes: TriggerEventType[];
   serviceAccountId: number;
   active: boolean;
+  /** Asked from a merge request: push to its source branch instead of opening a new one. */
+  pushToSourceBranch: boolean;
   flow: FlowSource;
 }
 
-export type NewTrigger = Omit<Trigger, 'id'>;
+export type NewTrigger = Omit<Trigger, 'id' | 'pushToSourceBranch'> & {
+  pushToSourceBranch?: boolean;
+};
 
 const eventTypesSchema = z.array(z.enum(triggerEventTypes));
 
@@ -38,6 +42,7 @@ function toTrigger(row: Selectable<TriggersTable>): Trigger {
     eventTypes: eventTypesSchema.parse(row.event_types),
     serviceAccountId: row.service_account_id,
     active: row.active,
+    pushToSourceBranch: row.push_to_source_branch,
     flow,
   };
 }
@@ -51,6 +56,7 @@ function columns(trigger: NewTrigger) {
     event_types: JSON.stringify([...new Set(trigger.eventTypes)]),
     service_account_id: trigger.serviceAccountId,
     active: trigger.active,
+    push_to_source_branch: trigger.pushToSourceBranch ?? false,
     config_path: trigger.flow.kind === 'config_path' ? trigger.flow.path : null,
     catalog_flow_id: trigger.flow.kind === 'catalog' ? trigger.flow.flowId : null,
   };

@@ -148,4 +148,37 @@ describeEachDatabase('a mention runs a flow and ends in one final note', (getDat
     expect(notes).toContain('[MASKED]');
     expect(notes).not.toContain('super-secret-deploy-token');
   });
+
+  it('pushes to the merge request’s own branch when the trigger says so', async () => {
+    await harness.commitFile('.gitlab/duo/flows/edit.yaml', editingFlow);
+    await harness.addTrigger({
+      flow: { kind: 'config_path', path: '.gitlab/duo/flows/edit.yaml' },
+      pushToSourceBranch: true,
+    });
+    const agent = (await harness.rest('claude-agent', 'GET', '/user')) as { id: number };
+    await harness.rest(
+      'alice',
+      'PUT',
+      `/projects/${encodeURIComponent(projectPath)}/merge_requests/1`,
+      {
+        reviewer_ids: [agent.id],
+      },
+    );
+    await harness.processed();
+    const run = await harness.waitForRun((await harness.onlyRun()).id);
+    expect(run.status, run.failure ?? '').toBe('succeeded');
+    expect(run.pushToSourceBranch).toBe(true);
+    const mrs = (await harness.rest(
+      'root',
+      'GET',
+      `/projects/${encodeURIComponent(projectPath)}/merge_requests?state=all`,
+    )) as unknown[];
+    expect(mrs).toHaveLength(1);
+    const file = (await harness.rest(
+      'root',
+      'GET',
+      `/projects/${encodeURIComponent(projectPath)}/repository/files/src%2Fgreet.ts?ref=feature%2Fpolite-greeting`,
+    )) as { content: string };
+    expect(Buffer.from(file.content, 'base64').toString('utf8')).toContain('Good day');
+  });
 });

@@ -82,6 +82,8 @@ export const intakeAndTriggersMigration: Migration = {
         c.notNull().references('service_accounts.id').onDelete('cascade'),
       )
       .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
+      // From a merge request: push to its source branch instead of opening another one.
+      .addColumn('push_to_source_branch', 'boolean', (c) => c.notNull().defaultTo(false))
       .addColumn('config_path', 'text')
       .addColumn('catalog_flow_id', 'integer', (c) =>
         c.references('catalog_flows.id').onDelete('restrict'),
@@ -174,6 +176,7 @@ export const intakeAndTriggersMigration: Migration = {
       .addColumn('environment', 'jsonb', (c) => c.notNull())
       // From .gitlab/duo/agent-config.yml; null: no outbound network.
       .addColumn('network_policy', 'jsonb')
+      .addColumn('push_to_source_branch', 'boolean', (c) => c.notNull().defaultTo(false))
       .addColumn('failure', 'text')
       // The process working on the run, and its last sign of life: a run whose owner went
       // quiet is recovered by another process (or the next start).
