@@ -43,7 +43,13 @@ export async function migrateToLatest(
     migrationTableSchema: schema,
   });
 
-  const { error, results = [] } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  // Kysely's migrator lists the tables of every schema; one dropped by someone else in the
+  // middle of that listing fails it with "schema … does not exist". Nothing was applied: again.
+  for (let attempt = 0; attempt < 3 && droppedElsewhere(outcome.error, schema); attempt += 1) {
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results = [] } = outcome;
   if (error !== undefined) {
     const failed = results
       .filter((result) => result.status === 'Error')
@@ -62,6 +68,15 @@ export async function migrateToLatest(
   if (applied.length > 0) logger.info({ applied, schema }, 'Applied database migrations');
   else logger.debug({ schema }, 'Database schema is up to date');
   return { applied };
+}
+
+function droppedElsewhere(error: unknown, schema: string): boolean {
+  const pgError = error as { code?: unknown; message?: unknown } | undefined;
+  return (
+    pgError?.code === '3F000' &&
+    typeof pgError.message === 'string' &&
+    !pgError.message.includes(`"${schema}"`)
+  );
 }
 
 /**
