@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<{ main: (args: string[]) => Promise<number> }>> = {
   intake: () => import('./intake.ts'),
+  'run-start': () => import('./run-start.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);
