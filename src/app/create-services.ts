@@ -50,6 +50,8 @@ export interface Services {
   access: RunAccess;
   /** The URL people reach Baton at; fixed once the server listens, unless configured. */
   publicUrl: { value: string };
+  /** Baton's HTTP port on this host, once listening (forwarded into sandboxes). */
+  listenPort: { value: number | null };
 }
 
 export interface ServiceOptions {
@@ -91,6 +93,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   for (const shared of await triggers.sharedServiceAccounts()) {
     logger.warn(shared, 'service account is used by triggers in more than one project or group');
   }
+  const listenPort: { value: number | null } = { value: null };
   const publicUrl = {
     value: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`,
   };
@@ -131,6 +134,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       outputBytes: config.runs.maxOutputMb * 1024 * 1024,
     },
     runLink,
+    apiPort: () => listenPort.value,
     logger: logger.child({ component: 'runs' }),
   });
   const controller = new RunController({ runs, queue, executor });
@@ -210,5 +214,6 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     controller,
     access,
     publicUrl,
+    listenPort,
   };
 }

@@ -24,6 +24,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const app = await buildApp({ config, logger, services });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     services.publicUrl.value = config.server.publicUrl ?? address;
+    services.listenPort.value = new URL(address).port === '' ? null : Number(new URL(address).port);
     const probe = await services.sandbox.probe();
     if (probe.ok) {
       logger.info({ sandbox: services.sandbox.name }, 'sandbox probe passed');

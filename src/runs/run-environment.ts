@@ -13,6 +13,8 @@ export function buildRunEnvironment(input: {
   workloadBranch: string;
   variables: Record<string, string>;
   runUrl: string;
+  /** Baton's API as the flow reaches it inside the sandbox. */
+  apiUrl?: string;
 }): Record<string, string> {
   const { run, project } = input;
   const namespace = project.pathWithNamespace.split('/').slice(0, -1).join('/');
@@ -32,6 +34,7 @@ export function buildRunEnvironment(input: {
     CI_JOB_ID: run.id,
     CI_JOB_URL: input.runUrl,
     CI_JOB_STATUS: 'running',
+    ...(input.apiUrl === undefined ? {} : { BATON_API_URL: input.apiUrl }),
   };
   for (const [key, value] of Object.entries(env)) {
     // Linux refuses a single environment string over 128 KiB (MAX_ARG_STRLEN): say which.

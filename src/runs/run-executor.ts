@@ -4,7 +4,7 @@ import { isAppError } from '../errors/app-error.ts';
 import type { ConnectionRegistry } from '../forges/connection-registry.ts';
 import type { ForgeApi } from '../forges/forge.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { Sandbox, SandboxLimits, SandboxResult } from '../sandbox/sandbox.ts';
+import type { ForwardedPort, Sandbox, SandboxLimits, SandboxResult } from '../sandbox/sandbox.ts';
 import { createRedactor } from '../secrets/redact.ts';
 import type { VariableStore } from '../secrets/variable-store.ts';
 import { buildFlowScript, RunnerOutputParser, type RunnerEvent } from './flow-script.ts';
@@ -42,10 +42,15 @@ export interface RunExecutorDeps {
   /** Where workspaces live: `<dir>/<run id>/`. */
   workspacesDir: string;
   limits: SandboxLimits;
+  /** Baton's own HTTP port on this host, once listening; forwarded into every sandbox. */
+  apiPort: () => number | null;
   /** The run page's absolute URL, with its view token. */
   runLink: (runId: string) => string;
   logger: Logger;
 }
+
+/** Where a flow reaches Baton's API inside its sandbox (`BATON_API_URL`). */
+export const sandboxApiPort = 17_080;
 
 /** Why a run stopped before its flow could finish, in the words of the final note. */
 class RunStop extends Error {
@@ -203,6 +208,7 @@ export class RunExecutor {
       workloadBranch: workspace.branch,
       variables: resolved.values,
       runUrl: this.#deps.runLink(run.id),
+      ...(this.#deps.apiPort() === null ? {} : { apiUrl: `http://127.0.0.1:${sandboxApiPort}` }),
     });
     await logs.progress(run.id, { id: 'workspace', title: 'Prepare the workspace', state: 'done' });
     return { project, workspace, env, secrets };
@@ -244,7 +250,7 @@ export class RunExecutor {
       command: ['bash', scriptPath],
       env: prepared.env,
       limits: this.#deps.limits,
-      forwards: [],
+      forwards: this.#apiForward(),
       network: run.networkPolicy,
       readOnlyPaths: [scriptPath],
     });
@@ -433,6 +439,14 @@ export class RunExecutor {
     } catch (error) {
       log.error({ err: error }, 'could not post the final note');
     }
+  }
+
+  /** Baton's API, reached from inside at `BATON_API_URL` through a per-run Unix socket. */
+  #apiForward(): ForwardedPort[] {
+    const port = this.#deps.apiPort();
+    return port === null
+      ? []
+      : [{ name: 'baton-api', port: sandboxApiPort, target: { host: '127.0.0.1', port } }];
   }
 
   #publishStatus(

@@ -89,4 +89,16 @@ describeEachDatabase('the network a flow gets', (getDatabase) => {
       '❌ Could not start the agent due to this error: invalid .gitlab/duo/agent-config.yml: value at `/network_policy/allowed_domains`',
     );
   });
+
+  it('reaches Baton’s own API at BATON_API_URL and nothing else on the host', async () => {
+    const { log } = await runFlow([
+      `'echo "api at $BATON_API_URL"'`,
+      `'exec 3<>/dev/tcp/127.0.0.1/17080 && printf "GET /healthz HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3'`,
+      `'exec 4<>/dev/tcp/127.0.0.1/${port} || echo "host port closed"'`,
+    ]);
+    expect(log).toContain('api at http://127.0.0.1:17080');
+    expect(log).toContain('{"status":"ok"}');
+    expect(log).toContain('host port closed');
+    expect(log).not.toContain('hello from the allowed host');
+  });
 });

@@ -95,6 +95,7 @@ export class BatonHarness {
     const app = await buildApp({ config, logger, services });
     const batonUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     services.publicUrl.value = batonUrl;
+    services.listenPort.value = Number(new URL(batonUrl).port);
     services.worker.start();
     await services.scheduler.start();
     const webhookSecret = randomBytes(16).toString('hex');
