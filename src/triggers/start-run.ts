@@ -97,8 +97,10 @@ export class RunStarter {
         `${job.eventType} by @${job.activity.actor.username}`,
         runId,
       );
-      this.#deps.onRunQueued?.();
+      // Recorded before the scheduler is woken: the decision row's key on the run would make a
+      // claim at that moment skip the run (SKIP LOCKED) until the next poll.
       await record(`run ${runId} queued`, runId);
+      this.#deps.onRunQueued?.();
       return `run ${runId} queued`;
     } catch (error) {
       const reason =
