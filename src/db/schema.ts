@@ -130,6 +130,7 @@ export interface RunsTable {
   flow: JsonColumn;
   environment: JsonColumn;
   network_policy: JsonColumn | null;
+  full_context: ColumnType<string, string | undefined, string>;
   push_to_source_branch: ColumnType<boolean, boolean | undefined, boolean>;
   failure: string | null;
   owner: string | null;

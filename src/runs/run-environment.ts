@@ -15,6 +15,8 @@ export function buildRunEnvironment(input: {
   runUrl: string;
   /** Baton's API as the flow reaches it inside the sandbox. */
   apiUrl?: string;
+  /** The uncut context's file, as the flow sees it (read-only). */
+  contextFile?: string | null;
 }): Record<string, string> {
   const { run, project } = input;
   const namespace = project.pathWithNamespace.split('/').slice(0, -1).join('/');
@@ -35,6 +37,8 @@ export function buildRunEnvironment(input: {
     CI_JOB_URL: input.runUrl,
     CI_JOB_STATUS: 'running',
     ...(input.apiUrl === undefined ? {} : { BATON_API_URL: input.apiUrl }),
+    // The context uncut: AI_FLOW_CONTEXT is bounded as GitLab bounds it.
+    ...(input.contextFile ? { AI_FLOW_CONTEXT_FILE: input.contextFile } : {}),
   };
   for (const [key, value] of Object.entries(env)) {
     // Linux refuses a single environment string over 128 KiB (MAX_ARG_STRLEN): say which.

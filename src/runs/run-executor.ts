@@ -186,7 +186,7 @@ export class RunExecutor {
       runId: run.id,
       runDir,
       startBranch,
-      fullContext: run.environment.AI_FLOW_CONTEXT ?? '',
+      fullContext: run.fullContext || (run.environment.AI_FLOW_CONTEXT ?? ''),
     });
     // The run uid must traverse the run directory to reach the work tree; Baton's own git
     // directory beside it stays owner-only.
@@ -208,6 +208,7 @@ export class RunExecutor {
       workloadBranch: workspace.branch,
       variables: resolved.values,
       runUrl: this.#deps.runLink(run.id),
+      contextFile: workspace.contextFile,
       ...(this.#deps.apiPort() === null ? {} : { apiUrl: `http://127.0.0.1:${sandboxApiPort}` }),
     });
     await logs.progress(run.id, { id: 'workspace', title: 'Prepare the workspace', state: 'done' });
@@ -252,7 +253,10 @@ export class RunExecutor {
       limits: this.#deps.limits,
       forwards: this.#apiForward(),
       network: run.networkPolicy,
-      readOnlyPaths: [scriptPath],
+      readOnlyPaths: [
+        scriptPath,
+        ...(prepared.workspace.contextFile ? [prepared.workspace.contextFile] : []),
+      ],
     });
     onCancel(() => {
       return process.cancel();

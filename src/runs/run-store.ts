@@ -36,9 +36,12 @@ export interface NewRun {
   networkPolicy: NetworkPolicy | null;
   /** Asked from a merge request, by a trigger that says so: push there, open no new MR. */
   pushToSourceBranch?: boolean;
+  /** The whole flow context, uncut, for a file the flow can read. */
+  fullContext?: string;
 }
 
 export interface Run extends NewRun {
+  fullContext: string;
   pushToSourceBranch: boolean;
   id: string;
   status: RunStatus;
@@ -71,6 +74,7 @@ function toRun(row: Selectable<RunsTable>): Run {
     environment: row.environment as Record<string, string>,
     networkPolicy: row.network_policy as NetworkPolicy | null,
     pushToSourceBranch: row.push_to_source_branch,
+    fullContext: row.full_context,
     failure: row.failure,
     createdAt: row.created_at,
   };
@@ -108,6 +112,7 @@ export class RunStore {
           environment: JSON.stringify(run.environment),
           network_policy: run.networkPolicy === null ? null : JSON.stringify(run.networkPolicy),
           push_to_source_branch: run.pushToSourceBranch ?? false,
+          full_context: run.fullContext ?? '',
         })
         .returningAll()
         .executeTakeFirstOrThrow();

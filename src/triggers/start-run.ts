@@ -182,6 +182,7 @@ export class RunStarter {
       flowSource: flow.source,
       flow: flow.flow,
       environment: context.environment,
+      fullContext: context.fullContext,
       networkPolicy: agentConfig.networkPolicy,
       pushToSourceBranch: trigger.pushToSourceBranch && noteable.type === 'merge_request',
     };

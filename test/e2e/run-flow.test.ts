@@ -5,6 +5,7 @@ import { describeEachDatabase } from '../helpers/database.ts';
 const editingFlow = `image: node:22-slim
 commands:
   - 'echo "Asked: $AI_FLOW_INPUT"'
+  - 'cat "$AI_FLOW_CONTEXT_FILE"; echo'
   - |
     cat > src/greet.ts <<'EOF'
     export function greet(name: string): string {
@@ -70,8 +71,9 @@ describeEachDatabase('a mention runs a flow and ends in one final note', (getDat
     expect(replies[0]?.author.username).toBe('claude-agent');
     expect(replies[0]?.body).toContain(mrs[0]?.web_url ?? 'missing');
 
-    const log = await harness.services.logs.read(run.id);
-    expect(log.entries.map((e) => e.text).join('')).toContain('Asked: @claude-agent say good day');
+    const log = (await harness.services.logs.read(run.id)).entries.map((e) => e.text).join('');
+    expect(log).toContain('Asked: @claude-agent say good day');
+    expect(log).toContain('"title":"Greeting should mention the time of day"');
     expect((await harness.services.runs.transitions(run.id)).map((t) => t.to)).toEqual([
       'queued',
       'preparing',

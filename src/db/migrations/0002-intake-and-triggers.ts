@@ -174,6 +174,8 @@ export const intakeAndTriggersMigration: Migration = {
       .addColumn('flow_source', 'text', (c) => c.notNull())
       .addColumn('flow', 'jsonb', (c) => c.notNull())
       .addColumn('environment', 'jsonb', (c) => c.notNull())
+      // The whole flow context, uncut (AI_FLOW_CONTEXT is bounded); a file in the sandbox.
+      .addColumn('full_context', 'text', (c) => c.notNull().defaultTo(''))
       // From .gitlab/duo/agent-config.yml; null: no outbound network.
       .addColumn('network_policy', 'jsonb')
       .addColumn('push_to_source_branch', 'boolean', (c) => c.notNull().defaultTo(false))
