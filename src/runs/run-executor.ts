@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAppError } from '../errors/app-error.ts';
 import type { ConnectionRegistry } from '../forges/connection-registry.ts';
@@ -16,18 +16,13 @@ import {
   publishRun,
   type PublishResult,
 } from './publish/publish-run.ts';
-import { buildRunEnvironment } from './run-environment.ts';
+import { prepareRun, sandboxApiPort } from './prepare-run.ts';
 import { outcomeOfStoppedFlow } from './outcome-of-stopped-flow.ts';
 import type { RunEvents } from './run-events.ts';
 import type { RunLogStore } from './run-log.ts';
 import type { RunQueue } from './run-queue.ts';
 import type { Run, RunStore } from './run-store.ts';
-import {
-  createWorkspace,
-  removeWorkspace,
-  workspaceStartBranch,
-  type Workspace,
-} from './workspace/create-workspace.ts';
+import { removeWorkspace, type Workspace } from './workspace/create-workspace.ts';
 import type { MirrorCache } from './workspace/mirror-cache.ts';
 
 export interface RunExecutorDeps {
@@ -48,9 +43,6 @@ export interface RunExecutorDeps {
   runLink: (runId: string) => string;
   logger: Logger;
 }
-
-/** Where a flow reaches Baton's API inside its sandbox (`BATON_API_URL`). */
-export const sandboxApiPort = 17_080;
 
 /** Why a run stopped before its flow could finish, in the words of the final note. */
 class RunStop extends Error {
@@ -135,7 +127,7 @@ export class RunExecutor {
         );
       }
       const api = this.#deps.registry.api(account);
-      const prepared = await this.#prepare(run, api, account.token, secrets);
+      const prepared = await prepareRun(this.#deps, { run, api, token: account.token, secrets });
       workspace = prepared.workspace;
       if (!(await this.#deps.queue.transition(runId, 'preparing', 'running', 'flow started'))) {
         throw new RunStop(
@@ -160,59 +152,6 @@ export class RunExecutor {
       await removeWorkspace(workspace).catch((error: unknown) => {
         log.warn({ err: error }, 'could not remove workspace');
       });
-  }
-
-  async #prepare(run: Run, api: ForgeApi, token: string, secrets: string[]) {
-    const { logs } = this.#deps;
-    await logs.progress(run.id, {
-      id: 'workspace',
-      title: 'Prepare the workspace',
-      state: 'active',
-    });
-    const project = await api.getProject(run.projectId);
-    const startBranch = workspaceStartBranch(run.noteable, project.defaultBranch);
-    const runDir = path.join(this.#deps.workspacesDir, run.id);
-    // A run queued again after its Baton died while preparing it finds that attempt's directory.
-    // The claim makes this process the run's only executor, so whatever is there is stale.
-    await removeWorkspace({ runDir });
-    const workspace = await createWorkspace({
-      mirrors: this.#deps.mirrors,
-      source: {
-        connectionId: run.connectionId,
-        projectId: project.id,
-        httpUrl: project.httpUrlToRepo,
-        token,
-      },
-      runId: run.id,
-      runDir,
-      startBranch,
-      fullContext: run.fullContext || (run.environment.AI_FLOW_CONTEXT ?? ''),
-    });
-    // The run uid must traverse the run directory to reach the work tree; Baton's own git
-    // directory beside it stays owner-only.
-    await chmod(workspace.runDir, 0o711);
-    await chmod(workspace.controlGitDir, 0o700);
-    const listed = run.flow.variables;
-    const resolved = await this.#deps.variables.resolve(run.connectionId, run.projectPath, listed);
-    secrets.push(...resolved.secrets);
-    if (resolved.missing.length > 0) {
-      await logs.append(
-        run.id,
-        'system',
-        `Variables the flow lists but the project does not define: ${resolved.missing.join(', ')}\n`,
-      );
-    }
-    const env = buildRunEnvironment({
-      run,
-      project,
-      workloadBranch: workspace.branch,
-      variables: resolved.values,
-      runUrl: this.#deps.runLink(run.id),
-      contextFile: workspace.contextFile,
-      ...(this.#deps.apiPort() === null ? {} : { apiUrl: `http://127.0.0.1:${sandboxApiPort}` }),
-    });
-    await logs.progress(run.id, { id: 'workspace', title: 'Prepare the workspace', state: 'done' });
-    return { project, workspace, env, secrets };
   }
 
   async #runFlow(
