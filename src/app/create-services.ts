@@ -177,6 +177,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     catalog,
     deliveries,
     runs,
+    queue,
     runLink,
     onRunQueued: () => {
       scheduler.notify();

@@ -9,7 +9,8 @@ import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
 import type { Logger } from '../logging/logger.ts';
 import { buildFlowContext } from '../runs/build-flow-context.ts';
 import { newRunId, type NewRun, type RunStore } from '../runs/run-store.ts';
-import { couldNotStartNote, startedNote } from './acknowledgement-notes.ts';
+import type { RunQueue } from '../runs/run-queue.ts';
+import { couldNotStartNote, startedNote, waitingNote } from './acknowledgement-notes.ts';
 import type { Trigger, TriggerEventType, TriggerStore } from './trigger-store.ts';
 
 /** The queue event of a start job (never a GitLab event name, so no webhook can forge one). */
@@ -31,6 +32,7 @@ export interface RunStarterDeps {
   catalog: CatalogStore;
   deliveries: DeliveryStore;
   runs: RunStore;
+  queue: RunQueue;
   runLink: (runId: string) => string;
   onRunQueued?: () => void;
   logger: Logger;
@@ -91,7 +93,21 @@ export class RunStarter {
       // "Started" is written before the run can be claimed: an executor that finishes fast edits
       // this same note into the final answer, and must never be overwritten by it.
       const runId = newRunId();
-      await api.updateNote(address, job.ack.id, startedNote(this.#deps.runLink(runId)));
+      // One run per thread at a time: a later request says that it waits, and for how many.
+      const ahead = (
+        await this.#deps.queue.onNoteable({
+          connectionId: connection.id,
+          projectId: noteable.projectId,
+          type: noteable.type,
+          iid: noteable.iid,
+        })
+      ).length;
+      const link = this.#deps.runLink(runId);
+      await api.updateNote(
+        address,
+        job.ack.id,
+        ahead > 0 ? waitingNote(link, ahead) : startedNote(link),
+      );
       await this.#deps.runs.createQueued(
         prepared,
         `${job.eventType} by @${job.activity.actor.username}`,

@@ -183,4 +183,27 @@ describeEachDatabase('a mention runs a flow and ends in one final note', (getDat
     )) as { content: string };
     expect(Buffer.from(file.content, 'base64').toString('utf8')).toContain('Good day');
   });
+
+  it('tells a later request in the same thread that it waits, and stop ends both', async () => {
+    await harness.commitFile('.gitlab/duo/flows/slow.yaml', 'image: x\ncommands:\n  - sleep 60\n');
+    await harness.addTrigger({
+      flow: { kind: 'config_path', path: '.gitlab/duo/flows/slow.yaml' },
+    });
+    await harness.commentOnIssue('alice', '@claude-agent first');
+    await harness.processed();
+    const first = await harness.onlyRun();
+    await harness.waitForStatus(first.id, 'running');
+    const { discussionId } = await harness.commentOnIssue('alice', '@claude-agent second');
+    await harness.processed();
+    const waiting = (await harness.discussionNotes(discussionId))[1]?.body ?? '';
+    expect(waiting).toMatch(/^⏳ Queued: another run is still active or waiting in this thread/);
+    const second = (await harness.services.runs.list()).find((r) => r.id !== first.id);
+    expect(second?.status).toBe('queued');
+
+    await harness.commentOnIssue('alice', '@claude-agent stop');
+    await harness.processed();
+    expect((await harness.waitForRun(first.id)).status).toBe('cancelled');
+    expect((await harness.waitForRun(second?.id ?? '')).status).toBe('cancelled');
+    expect((await harness.discussionNotes(discussionId))[1]?.body).toContain('cancelled by @alice');
+  });
 });
