@@ -3,6 +3,7 @@
  * concurrency and pool size, and an info-level logger (written to /dev/null, so its cost is
  * paid without flooding the report). Also serves the bare Fastify baseline on another port.
  */
+import { connectDevforge } from '../support/connect-devforge.ts';
 import { startJobEvent } from '../../src/triggers/start-run.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -119,25 +120,7 @@ const handlers = {
     const { bare, url: bareUrl } = await startBare();
     running = { services, app, bare, schema, dataDir };
 
-    await services.connections.upsertConnection({
-      id: 'devforge',
-      baseUrl: input.forgeUrl,
-      webhookSecret: input.webhookSecret,
-    });
-    const response = await fetch(`${input.forgeUrl}/api/v4/user`, {
-      headers: { 'PRIVATE-TOKEN': input.serviceAccount.token },
-    });
-    if (!response.ok) throw new Error(`GET /user as the service account: ${response.status}`);
-    const user = (await response.json()) as { id: number; name: string };
-    const accountId = await services.connections.upsertServiceAccount({
-      connectionId: 'devforge',
-      username: input.serviceAccount.username,
-      forgeUserId: user.id,
-      name: user.name,
-      email: null,
-      token: input.serviceAccount.token,
-    });
-    await services.registry.reload();
+    const accountId = await connectDevforge(services, input);
     await services.triggers.create({
       connectionId: 'devforge',
       scope: { type: 'project', path: input.projectPath },

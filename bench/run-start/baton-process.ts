@@ -4,6 +4,7 @@
  * /dev/null. Each run's steps are marked on CLOCK_MONOTONIC (comparable with the parent's
  * `process.hrtime`) by wrapping the services the executor already calls; nothing in src/ changes.
  */
+import { connectDevforge } from '../support/connect-devforge.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -232,25 +233,7 @@ const handlers = {
     // No run goes unsandboxed: a failed probe fails the bench (Baton would refuse every run).
     await assertSandboxWorks(services.sandbox, logger);
 
-    await services.connections.upsertConnection({
-      id: 'devforge',
-      baseUrl: input.forgeUrl,
-      webhookSecret: input.webhookSecret,
-    });
-    const response = await fetch(`${input.forgeUrl}/api/v4/user`, {
-      headers: { 'PRIVATE-TOKEN': input.serviceAccount.token },
-    });
-    if (!response.ok) throw new Error(`GET /user as the service account: ${response.status}`);
-    const user = (await response.json()) as { id: number; name: string };
-    const accountId = await services.connections.upsertServiceAccount({
-      connectionId: 'devforge',
-      username: input.serviceAccount.username,
-      forgeUserId: user.id,
-      name: user.name,
-      email: null,
-      token: input.serviceAccount.token,
-    });
-    await services.registry.reload();
+    const accountId = await connectDevforge(services, input);
     for (const path of input.projectPaths) {
       await services.triggers.create({
         connectionId: 'devforge',
