@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ConnectionStore, ForgeConnection, ServiceAccount } from './connection-store.ts';
 import type { ForgeApi } from './forge.ts';
@@ -94,7 +95,9 @@ export class ConnectionRegistry {
     let api = this.#apis.get(key);
     if (!api) {
       const connection = this.#connections.get(account.connectionId);
-      if (!connection) throw new Error(`Unknown connection ${account.connectionId}`);
+      if (!connection) {
+        throw new AppError('NOT_FOUND', `Unknown connection ${account.connectionId}`);
+      }
       api = this.#createApi(connection, account);
       this.#apis.set(key, api);
     }
