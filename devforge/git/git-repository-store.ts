@@ -1,4 +1,4 @@
-import { access, mkdir, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { ObjectReader, readObjects } from './object-reader.ts';
 import { parseCommitObject, parseTreeObject } from './parse-git-objects.ts';
@@ -43,6 +43,15 @@ export function createGitRepositoryStore(options: { reposDir: string }): Reposit
       { gitDir: pathOf(projectPath), okExitCodes: [1, 128] },
     );
     return exitCode === 0 ? stdout.toString('utf8').trim() : null;
+  };
+
+  // A file at a commit never changes: reads of the same file at the same commit (every mention
+  // reads the flow file) are answered from memory instead of spawning git each time.
+  const files = new Map<string, FileBlob | null>();
+  const remember = (key: string, file: FileBlob | null): FileBlob | null => {
+    if (files.size >= 2000) files.clear();
+    files.set(key, file);
+    return file;
   };
 
   const store: RepositoryStore = {
@@ -153,10 +162,15 @@ export function createGitRepositoryStore(options: { reposDir: string }): Reposit
       assertRevision(ref);
       assertFilePath(filePath);
       const gitDir = pathOf(projectPath);
+      const branchTip = await looseBranchTip(gitDir, ref);
+      const cached =
+        branchTip === null ? undefined : files.get(`${gitDir}\0${branchTip}\0${filePath}`);
+      if (cached !== undefined) return cached;
       const reader = new ObjectReader(gitDir);
       try {
         const commit = await reader.read(`${ref}^{commit}`);
         if (!commit) return null;
+        const key = `${gitDir}\0${commit.sha}\0${filePath}`;
         const lastCommit = runGit(['log', '-1', '--format=%H', commit.sha, '--', filePath], {
           gitDir,
         });
@@ -166,13 +180,13 @@ export function createGitRepositoryStore(options: { reposDir: string }): Reposit
         const tree = await reader.read(
           dir === '.' ? `${commit.sha}^{tree}` : `${commit.sha}:${dir}`,
         );
-        if (tree?.type !== 'tree') return null;
+        if (tree?.type !== 'tree') return remember(key, null);
         const fileName = posix.basename(filePath);
         const entry = parseTreeObject(tree.content).find((item) => item.name === fileName);
-        if (entry?.type !== 'blob') return null;
+        if (entry?.type !== 'blob') return remember(key, null);
         const blob = await reader.read(entry.sha);
         if (!blob) return null;
-        return {
+        return remember(key, {
           fileName,
           filePath,
           size: blob.content.length,
@@ -181,7 +195,7 @@ export function createGitRepositoryStore(options: { reposDir: string }): Reposit
           commitId: commit.sha,
           lastCommitId: (await lastCommit).stdout.toString('utf8').trim(),
           executeFilemode: entry.mode === '100755',
-        } satisfies FileBlob;
+        } satisfies FileBlob);
       } finally {
         await reader.close();
       }
@@ -282,4 +296,12 @@ export function createGitRepositoryStore(options: { reposDir: string }): Reposit
     },
   };
   return store;
+}
+
+/** The tip of a branch from its loose ref file, without spawning git; null when not loose. */
+async function looseBranchTip(gitDir: string, ref: string): Promise<string | null> {
+  if (/^[0-9a-f]{40}$/.test(ref)) return ref;
+  const text = await readFile(join(gitDir, 'refs', 'heads', ref), 'utf8').catch(() => null);
+  const sha = text?.trim() ?? '';
+  return /^[0-9a-f]{40}$/.test(sha) ? sha : null;
 }
