@@ -184,15 +184,18 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     },
     logger: logger.child({ component: 'triggers' }),
   });
+  const workerSlots = Math.max(2, options.workerConcurrency ?? 16);
   const worker: DeliveryWorker = new DeliveryWorker({
     store: deliveries,
-    // Acknowledging (fast) and preparing a run (many forge calls) are separate jobs.
+    // Acknowledging (fast) and preparing a run (many forge calls) are separate jobs, and a
+    // quarter of the slots prepare runs, so acknowledgements always have free slots.
+    reserved: { event: startJobEvent, concurrency: Math.max(1, Math.floor(workerSlots / 4)) },
     processor: {
       process: (delivery) =>
         delivery.event === startJobEvent ? starter.process(delivery) : pipeline.process(delivery),
     },
     logger: logger.child({ component: 'intake' }),
-    ...(options.workerConcurrency === undefined ? {} : { concurrency: options.workerConcurrency }),
+    concurrency: workerSlots,
   });
   return {
     database,

@@ -61,8 +61,20 @@ export class DeliveryStore {
     return { id: existing.id, duplicate: true };
   }
 
-  /** Takes the oldest claimable delivery for `leaseMs`, or nothing. */
-  async claim(leaseMs: number): Promise<Delivery | undefined> {
+  /**
+   * Takes the oldest claimable delivery for `leaseMs`, or nothing; with `events`, only
+   * deliveries of those events (`only`) or of every other event (`except`).
+   */
+  async claim(
+    leaseMs: number,
+    events: { only?: string; except?: string } = {},
+  ): Promise<Delivery | undefined> {
+    const filter =
+      events.only !== undefined
+        ? sql`and event = ${events.only}`
+        : events.except !== undefined
+          ? sql`and event <> ${events.except}`
+          : sql``;
     const result = await sql<{
       id: string;
       connection_id: string;
@@ -76,7 +88,7 @@ export class DeliveryStore {
              locked_until = now() + make_interval(secs => ${leaseMs / 1000})
        where id = (
          select id from webhook_deliveries
-          where status = 'pending' or (status = 'processing' and locked_until < now())
+          where (status = 'pending' or (status = 'processing' and locked_until < now())) ${filter}
           -- Acknowledging people first: start jobs (many forge calls each) wait their turn.
           order by (event = 'Baton Start'), id
           limit 1

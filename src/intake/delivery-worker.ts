@@ -14,6 +14,12 @@ export interface DeliveryWorkerOptions {
   logger: Logger;
   /** Deliveries processed at once by this process; the work is waiting on the forge, not CPU. */
   concurrency?: number;
+  /**
+   * Slots kept for one kind of delivery: `reserved.concurrency` of the slots take only
+   * `reserved.event`, the others everything else, so slow jobs of that kind never hold every
+   * slot. Without it every slot takes everything.
+   */
+  reserved?: { event: string; concurrency: number };
   /** How often to look for work another process stored or a dead worker left. */
   pollMs?: number;
   /** How long a claim lasts before another worker may take the delivery over. */
@@ -34,7 +40,8 @@ export interface DeliveryResult {
  * another process stored or what a crashed worker left behind.
  */
 export class DeliveryWorker {
-  readonly #options: Required<DeliveryWorkerOptions>;
+  readonly #options: Required<Omit<DeliveryWorkerOptions, 'reserved'>> &
+    Pick<DeliveryWorkerOptions, 'reserved'>;
   readonly #events = new EventEmitter();
   readonly #recent = new Map<string, DeliveryResult>();
   readonly #signal = new WakeSignal();
@@ -54,7 +61,16 @@ export class DeliveryWorker {
       this.notify();
     }, this.#options.pollMs);
     this.#timer.unref();
-    this.#loops = Array.from({ length: this.#options.concurrency }, () => this.#loop());
+    const reserved = this.#options.reserved;
+    this.#loops = Array.from({ length: this.#options.concurrency }, (_, slot) =>
+      this.#loop(
+        reserved === undefined
+          ? {}
+          : slot < reserved.concurrency
+            ? { only: reserved.event }
+            : { except: reserved.event },
+      ),
+    );
   }
 
   /** Wakes every idle slot: there may be work. */
@@ -78,11 +94,11 @@ export class DeliveryWorker {
     }
   }
 
-  async #loop(): Promise<void> {
+  async #loop(events: { only?: string; except?: string }): Promise<void> {
     while (this.#running) {
       let delivery: Delivery | undefined;
       try {
-        delivery = await this.#options.store.claim(this.#options.leaseMs);
+        delivery = await this.#options.store.claim(this.#options.leaseMs, events);
       } catch (error) {
         this.#options.logger.error({ err: error }, 'claiming a webhook delivery failed');
       }

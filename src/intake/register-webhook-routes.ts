@@ -114,8 +114,10 @@ export async function registerWebhookRoutes(
         .send({ status: stored.duplicate ? 'duplicate' : 'accepted', deliveryId: stored.id });
     };
 
-    scope.post('/webhooks/gitlab', handler);
-    scope.post('/webhooks/gitlab/:connection', handler);
+    // Every delivery is a row already; two access-log lines per webhook (GitLab sends one for
+    // every comment, Baton's own included) are noise at this rate. Warnings and errors still log.
+    scope.post('/webhooks/gitlab', { logLevel: 'warn' }, handler);
+    scope.post('/webhooks/gitlab/:connection', { logLevel: 'warn' }, handler);
     done();
   });
 }
