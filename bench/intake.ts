@@ -4,6 +4,7 @@
  * loop, worker stopped), on Postgres and on PGlite, each against a baseline measured in the same
  * run. Three processes: this one (load generator), Baton, and the development forge.
  */
+import { intOption } from './support/bench-options.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -67,12 +68,7 @@ function parseOptions(args: string[]): Options {
     },
     strict: true,
   });
-  const int = (name: string, text: string, min: number, max: number) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max)
-      throw new Error(`--${name} must be an integer from ${min} to ${max}`);
-    return value;
-  };
+  const int = intOption;
   const engines = values.engines.split(',').map((e) => e.trim());
   for (const e of engines)
     if (e !== 'postgres' && e !== 'pglite') throw new Error(`unknown engine ${e}`);

@@ -6,6 +6,7 @@
  * Three processes: this one, Baton (`run-start/baton-process.ts`) and the development forge
  * (`intake/forge-process.ts`).
  */
+import { intOption } from './support/bench-options.ts';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -47,12 +48,7 @@ function parseOptions(args: string[]): Options {
     },
     strict: true,
   });
-  const int = (name: string, text: string, min: number, max: number) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max)
-      throw new Error(`--${name} must be an integer from ${min} to ${max}`);
-    return value;
-  };
+  const int = intOption;
   if (values.engine !== 'postgres' && values.engine !== 'pglite')
     throw new Error('--engine must be postgres or pglite');
   return {

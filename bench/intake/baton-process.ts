@@ -3,10 +3,11 @@
  * concurrency and pool size, and an info-level logger (written to /dev/null, so its cost is
  * paid without flooding the report). Also serves the bare Fastify baseline on another port.
  */
+import { dropBenchState } from '../support/drop-bench-state.ts';
 import { connectDevforge } from '../support/connect-devforge.ts';
 import { startJobEvent } from '../../src/triggers/start-run.ts';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,14 +203,11 @@ const handlers = {
     await state.app.close();
     await state.bare.close();
     await state.services.worker.stop();
-    const { database } = state.services;
-    try {
-      if (state.schema !== undefined)
-        await sql`drop schema ${sql.id(state.schema)} cascade`.execute(database.db);
-    } finally {
-      await database.close();
-      await rm(state.dataDir, { recursive: true, force: true });
-    }
+    await dropBenchState({
+      database: state.services.database,
+      schema: state.schema,
+      dataDir: state.dataDir,
+    });
   },
 };
 

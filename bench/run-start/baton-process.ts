@@ -4,13 +4,13 @@
  * /dev/null. Each run's steps are marked on CLOCK_MONOTONIC (comparable with the parent's
  * `process.hrtime`) by wrapping the services the executor already calls; nothing in src/ changes.
  */
+import { dropBenchState } from '../support/drop-bench-state.ts';
 import { connectDevforge } from '../support/connect-devforge.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app/build-app.ts';
 import { createServices, type Services } from '../../src/app/create-services.ts';
@@ -343,14 +343,11 @@ const handlers = {
     await state.app.close();
     await state.services.worker.stop();
     await state.services.scheduler.stop();
-    const { database } = state.services;
-    try {
-      if (state.schema !== undefined)
-        await sql`drop schema ${sql.id(state.schema)} cascade`.execute(database.db);
-    } finally {
-      await database.close();
-      await rm(state.dataDir, { recursive: true, force: true });
-    }
+    await dropBenchState({
+      database: state.services.database,
+      schema: state.schema,
+      dataDir: state.dataDir,
+    });
   },
 };
 

@@ -107,6 +107,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const variables = new VariableStore(database.db, box);
   const queue = new RunQueue(database.db);
   const events = new RunEvents();
+  // Secrets differ per run, so the executor redacts each run's output (per stream, across chunk
+  // boundaries) before it reaches the store; the store itself has nothing further to mask.
   const logs = new RunLogStore({ dataDir: config.dataDir, redact: (text) => text, events });
   const sandbox =
     options.sandbox ??
