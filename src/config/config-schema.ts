@@ -10,6 +10,18 @@ const databaseUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(valu
   message: 'must be a postgres:// or postgresql:// URL',
 });
 
+/** One model provider the gateway forwards to. */
+function providerSchema(baseUrl: string) {
+  return z
+    .object({
+      baseUrl: httpUrl.default(baseUrl),
+      /** The instance-managed key; never sent into a sandbox. */
+      apiKey: z.string().min(1).optional(),
+    })
+    .strict()
+    .default({ baseUrl });
+}
+
 /** Baton's whole configuration. Strict: an unknown key is an error, not a silent no-op. */
 export const configSchema = z
   .object({
@@ -77,6 +89,59 @@ export const configSchema = z
         cpuPercent: 200,
         maxOutputMb: 50,
       }),
+    /**
+     * The model gateway: the only way a sandbox reaches a model. Provider keys configured here
+     * are instance-managed; a project's own `ANTHROPIC_API_KEY`, `OPENAI_API_KEY` or
+     * `GEMINI_API_KEY` variable wins over them for its runs. Keys never enter a sandbox.
+     */
+    gateway: z
+      .object({
+        providers: z
+          .object({
+            anthropic: providerSchema('https://api.anthropic.com'),
+            openai: providerSchema('https://api.openai.com'),
+            google: providerSchema('https://generativelanguage.googleapis.com'),
+          })
+          .strict()
+          .default({
+            anthropic: { baseUrl: 'https://api.anthropic.com' },
+            openai: { baseUrl: 'https://api.openai.com' },
+            google: { baseUrl: 'https://generativelanguage.googleapis.com' },
+          }),
+        /** Connecting to a provider gives up after this long. */
+        connectTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
+        /** A provider that sends nothing (no header, no chunk) for this long is cut off. */
+        idleTimeoutMs: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
+        /** Spend limit of one run, US dollars; 0 = none. */
+        runBudgetUsd: z.coerce.number().min(0).default(10),
+        /** Spend limit of one project per UTC day, US dollars; 0 = none. */
+        projectDailyBudgetUsd: z.coerce.number().min(0).default(100),
+        /** Record request and response bodies of model calls (off: metadata only). */
+        recordBodies: z.coerce.boolean().default(false),
+      })
+      .strict()
+      .default({
+        providers: {
+          anthropic: { baseUrl: 'https://api.anthropic.com' },
+          openai: { baseUrl: 'https://api.openai.com' },
+          google: { baseUrl: 'https://generativelanguage.googleapis.com' },
+        },
+        connectTimeoutMs: 10_000,
+        idleTimeoutMs: 300_000,
+        runBudgetUsd: 10,
+        projectDailyBudgetUsd: 100,
+        recordBodies: false,
+      }),
+    /** Agent CLIs, installed from npm into a tool cache Baton manages. */
+    agents: z
+      .object({
+        /** Where agent CLIs are installed; default `<dataDir>/tools`. Shared read-only with runs. */
+        toolCacheDir: z.string().min(1).optional(),
+        /** Seconds between edits of a run's note in its thread (GitLab rate-limits note edits). */
+        noteUpdateSeconds: z.coerce.number().int().min(2).max(3600).default(15),
+      })
+      .strict()
+      .default({ noteUpdateSeconds: 15 }),
     secrets: z
       .object({
         /**

@@ -25,6 +25,15 @@ export const environmentVariables = {
   BATON_MAX_CONCURRENT_RUNS_PER_PROJECT: 'runs.maxConcurrentPerProject',
   BATON_RUN_TIMEOUT_MINUTES: 'runs.timeoutMinutes',
   BATON_RUN_MEMORY_MB: 'runs.memoryMb',
+  ANTHROPIC_API_KEY: 'gateway.providers.anthropic.apiKey',
+  OPENAI_API_KEY: 'gateway.providers.openai.apiKey',
+  GEMINI_API_KEY: 'gateway.providers.google.apiKey',
+  BATON_ANTHROPIC_BASE_URL: 'gateway.providers.anthropic.baseUrl',
+  BATON_OPENAI_BASE_URL: 'gateway.providers.openai.baseUrl',
+  BATON_GEMINI_BASE_URL: 'gateway.providers.google.baseUrl',
+  BATON_RUN_BUDGET_USD: 'gateway.runBudgetUsd',
+  BATON_PROJECT_DAILY_BUDGET_USD: 'gateway.projectDailyBudgetUsd',
+  BATON_TOOL_CACHE_DIR: 'agents.toolCacheDir',
 } as const;
 
 type Env = Record<string, string | undefined>;
