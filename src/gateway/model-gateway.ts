@@ -40,3 +40,13 @@ export interface ModelGateway {
 
 /** The gateway's path prefix on Baton's HTTP port. */
 export const gatewayPathPrefix = '/gateway';
+
+/** The base URLs each kind of client is given, from the URL Baton's API has where it runs. */
+export function gatewayBaseUrls(apiUrl: string): {
+  anthropic: string;
+  openai: string;
+  google: string;
+} {
+  const root = `${apiUrl.replace(/\/+$/, '')}${gatewayPathPrefix}`;
+  return { anthropic: `${root}/anthropic`, openai: `${root}/openai/v1`, google: `${root}/google` };
+}
