@@ -29,6 +29,8 @@ export interface PreparedRun {
   project: ForgeProject;
   workspace: Workspace;
   env: Record<string, string>;
+  /** The variables the flow lists, resolved (also part of `env`). */
+  variables: Record<string, string>;
   /** Values to redact: the agent token, the webhook secret, the masked variables. */
   secrets: string[];
 }
@@ -90,5 +92,5 @@ export async function prepareRun(
     ...(deps.apiPort() === null ? {} : { apiUrl: `http://127.0.0.1:${sandboxApiPort}` }),
   });
   await logs.progress(run.id, { id: 'workspace', title: 'Prepare the workspace', state: 'done' });
-  return { project, workspace, env, secrets };
+  return { project, workspace, env, variables: resolved.values, secrets };
 }

@@ -51,3 +51,25 @@ export function buildRunEnvironment(input: {
   }
   return env;
 }
+
+/**
+ * What `injectGatewayToken: true` adds to a GitLab-format flow: GitLab's two variables, plus the
+ * base URLs that replace GitLab's `cloud.gitlab.com/ai/v1/proxy/...` in its examples.
+ */
+export function gatewayEnvironment(access: {
+  anthropicBaseUrl: string;
+  openaiBaseUrl: string;
+  googleBaseUrl: string;
+  token: string;
+  headers: Record<string, string>;
+}): Record<string, string> {
+  return {
+    AI_FLOW_AI_GATEWAY_TOKEN: access.token,
+    AI_FLOW_AI_GATEWAY_HEADERS: Object.entries(access.headers)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+    BATON_GATEWAY_ANTHROPIC_URL: access.anthropicBaseUrl,
+    BATON_GATEWAY_OPENAI_URL: access.openaiBaseUrl,
+    BATON_GATEWAY_GOOGLE_URL: access.googleBaseUrl,
+  };
+}

@@ -1,13 +1,12 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { GatewayAccess } from '../agents/agent-profile.ts';
 import { isAppError } from '../errors/app-error.ts';
 import type { ConnectionRegistry } from '../forges/connection-registry.ts';
 import type { ForgeApi } from '../forges/forge.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { ModelGateway, RunUsage } from '../gateway/model-gateway.ts';
 import type { ForwardedPort, Sandbox, SandboxLimits, SandboxResult } from '../sandbox/sandbox.ts';
-import { createRedactor } from '../secrets/redact.ts';
 import type { VariableStore } from '../secrets/variable-store.ts';
-import { buildFlowScript, RunnerOutputParser, type RunnerEvent } from './flow-script.ts';
 import { finalNote, type FinalNote, type RunOutcome as NoteOutcome } from './publish/final-note.ts';
 import { postFinalNote } from './publish/post-final-note.ts';
 import { isPublishError } from './publish/publish-error.ts';
@@ -16,8 +15,13 @@ import {
   publishRun,
   type PublishResult,
 } from './publish/publish-run.ts';
-import { prepareRun, sandboxApiPort } from './prepare-run.ts';
+import { prepareRun, sandboxApiPort, type PreparedRun } from './prepare-run.ts';
 import { outcomeOfStoppedFlow } from './outcome-of-stopped-flow.ts';
+import { closeRunGateway, grantRunGateway } from './run-gateway.ts';
+import { runAgent, type AgentSupport } from './run-agent.ts';
+import { runCommands } from './run-commands.ts';
+import { RunStop } from './run-stop.ts';
+import { describeAction, followRunInThread, type ThreadProgress } from './thread-progress.ts';
 import type { RunEvents } from './run-events.ts';
 import type { RunLogStore } from './run-log.ts';
 import type { RunQueue } from './run-queue.ts';
@@ -41,17 +45,21 @@ export interface RunExecutorDeps {
   apiPort: () => number | null;
   /** The run page's absolute URL, with its view token. */
   runLink: (runId: string) => string;
+  gateway: ModelGateway;
+  /** The agent profiles and tool cache; without them native flows fail with a clear note. */
+  agents?: AgentSupport;
+  /** Least time between two edits of a run's checklist note in its thread (default 15 s). */
+  noteUpdateMs?: number;
   logger: Logger;
 }
 
-/** Why a run stopped before its flow could finish, in the words of the final note. */
-class RunStop extends Error {
-  constructor(
-    readonly outcome: NoteOutcome,
-    message: string,
-  ) {
-    super(message);
-  }
+/** What a flow left behind when its sandbox ended. */
+interface FlowRun {
+  result: SandboxResult;
+  /** The agent's final message (native flows). */
+  answer: string | null;
+  /** The agent reported failure although its process may have exited 0. */
+  failure: string | null;
 }
 
 interface Active {
@@ -108,7 +116,13 @@ export class RunExecutor {
         await sandboxCancel?.();
       },
     });
+    const thread = followRunInThread(this.#deps, run, {
+      secrets,
+      logger: log,
+      intervalMs: this.#deps.noteUpdateMs ?? 15_000,
+    });
     let workspace: Workspace | undefined;
+    let granted = false;
     let outcome: NoteOutcome;
     try {
       if (!account || !connection)
@@ -129,6 +143,8 @@ export class RunExecutor {
       const api = this.#deps.registry.api(account);
       const prepared = await prepareRun(this.#deps, { run, api, token: account.token, secrets });
       workspace = prepared.workspace;
+      const gateway = await grantRunGateway(this.#deps, run, prepared);
+      granted = gateway !== null;
       if (!(await this.#deps.queue.transition(runId, 'preparing', 'running', 'flow started'))) {
         throw new RunStop(
           { kind: 'cancelled', by: cancelledBy ?? null },
@@ -136,18 +152,26 @@ export class RunExecutor {
         );
       }
       this.#publishStatus(runId, 'preparing', 'running', 'flow started');
-      const result = await this.#runFlow(run, prepared, prepared.secrets, (cancel) => {
+      const onStarted = (cancel: () => Promise<void>) => {
         sandboxCancel = cancel;
         // Cancelled while the sandbox was starting: stop it now.
         if (cancelledBy !== undefined) void cancel();
-      });
-      outcome = await this.#afterFlow(run, api, account.token, prepared, result, cancelledBy);
+      };
+      const ran = await this.#runFlow(run, prepared, gateway, onStarted, thread?.progress ?? null);
+      outcome = await this.#afterFlow(run, api, account.token, prepared, ran, cancelledBy);
     } catch (error) {
       outcome = this.#failure(error, log, cancelledBy);
     } finally {
       this.#active.delete(runId);
     }
-    await this.#finish(run, outcome, Date.now() - started, secrets, log);
+    const usage = granted ? await closeRunGateway(this.#deps.gateway, run.id, log) : null;
+    if (usage?.budgetExceeded && outcome.kind !== 'cancelled' && outcome.kind !== 'timed_out') {
+      outcome = { kind: 'failed', step: 'agent', message: usage.budgetExceeded };
+    }
+    // An answer is a new reply, so the checklist note stays beside it: show it finished. Any
+    // other outcome replaces the note with the final answer.
+    await thread?.close(outcome.kind === 'published' && outcome.result.kind === 'no_changes');
+    await this.#finish(run, outcome, Date.now() - started, secrets, log, undefined, usage);
     if (workspace)
       await removeWorkspace(workspace).catch((error: unknown) => {
         log.warn({ err: error }, 'could not remove workspace');
@@ -156,103 +180,72 @@ export class RunExecutor {
 
   async #runFlow(
     run: Run,
-    prepared: { workspace: Workspace; env: Record<string, string> },
-    secrets: readonly string[],
-    onCancel: (cancel: () => Promise<void>) => void,
-  ): Promise<SandboxResult> {
+    prepared: PreparedRun,
+    gateway: GatewayAccess | null,
+    onStarted: (cancel: () => Promise<void>) => void,
+    thread: ThreadProgress | null,
+  ): Promise<FlowRun> {
     const { flow } = run;
-    if (flow.format !== 'gitlab' && flow.commands === undefined) {
+    const forwards = this.#apiForward();
+    if (flow.format === 'gitlab') {
+      const result = await runCommands(this.#deps, {
+        run,
+        flow,
+        workspace: prepared.workspace,
+        env: prepared.env,
+        forwards,
+        secrets: prepared.secrets,
+        onStarted,
+      });
+      return { result, answer: null, failure: null };
+    }
+    if (gateway === null) throw new Error('native flows always get a gateway token');
+    const { agents } = this.#deps;
+    if (agents === undefined) {
       throw new RunStop(
         {
           kind: 'failed',
           step: 'agent',
-          message: `Baton-native flows with \`agent: ${flow.agent}\` need the agent profiles, which this Baton does not have yet. Use a GitLab-format flow with \`commands\`.`,
+          message: `This Baton has no agent profiles configured, so \`agent: ${flow.agent}\` cannot run.`,
         },
-        'native agents not available',
+        'no agent profiles',
       );
     }
-    const commands = flow.commands ?? [];
-    const script = buildFlowScript(commands, 'bash');
-    const scriptPath = path.join(prepared.workspace.runDir, 'flow.sh');
-    await mkdir(prepared.workspace.runDir, { recursive: true });
-    await writeFile(scriptPath, script.text, { mode: 0o644 });
-    if (flow.format === 'gitlab' && flow.image !== '') {
-      await this.#deps.logs.append(
-        run.id,
-        'system',
-        `The local executor runs on this host; image ${flow.image} is not used.\n`,
-      );
-    }
-    await this.#deps.logs.progress(run.id, { id: 'flow', title: 'Run the flow', state: 'active' });
-    const process = await this.#deps.sandbox.start({
-      runId: run.id,
-      workspaceDir: prepared.workspace.dir,
-      command: ['bash', scriptPath],
-      env: prepared.env,
-      limits: this.#deps.limits,
-      forwards: this.#apiForward(),
-      network: run.networkPolicy,
-      readOnlyPaths: [
-        scriptPath,
-        ...(prepared.workspace.contextFile ? [prepared.workspace.contextFile] : []),
-      ],
-    });
-    onCancel(() => {
-      return process.cancel();
-    });
-    const parser = new RunnerOutputParser(script.marker);
-    // One redactor per stream: a secret split across chunks is held back within its stream.
-    const redactors = { stdout: createRedactor(secrets), stderr: createRedactor(secrets) };
-    for await (const { stream, chunk } of process.output) {
-      const parsed =
-        stream === 'stdout'
-          ? parser.push(chunk.toString('utf8'))
-          : { events: [], text: chunk.toString('utf8') };
-      await this.#onRunnerEvents(run.id, parsed.events, commands);
-      const text = redactors[stream].write(parsed.text);
-      if (text !== '') await this.#deps.logs.append(run.id, stream, text);
-    }
-    const rest = parser.flush();
-    await this.#onRunnerEvents(run.id, rest.events, commands);
-    const tails = {
-      stdout: redactors.stdout.write(rest.text) + redactors.stdout.end(),
-      stderr: redactors.stderr.end(),
+    const ran = await runAgent(
+      { ...this.#deps, agents },
+      {
+        run,
+        flow,
+        workspace: prepared.workspace,
+        env: prepared.env,
+        variables: prepared.variables,
+        gateway,
+        forwards,
+        secrets: prepared.secrets,
+        onStarted,
+        onEvent: (event) => {
+          if (
+            event.type === 'tool_call' ||
+            event.type === 'file_change' ||
+            event.type === 'command'
+          )
+            thread?.action(describeAction(event));
+        },
+      },
+    );
+    return {
+      result: ran.result,
+      answer: ran.answer,
+      failure: ran.failure,
     };
-    for (const stream of ['stdout', 'stderr'] as const) {
-      if (tails[stream] !== '') await this.#deps.logs.append(run.id, stream, tails[stream]);
-    }
-    return process.ended;
-  }
-
-  async #onRunnerEvents(
-    runId: string,
-    events: RunnerEvent[],
-    commands: readonly string[],
-  ): Promise<void> {
-    for (const event of events) {
-      if (event.type !== 'command') continue;
-      const title = (commands[event.index] ?? '').split('\n')[0]?.slice(0, 80) ?? '';
-      if (event.index > 0) {
-        await this.#deps.logs.progress(runId, {
-          id: `command-${event.index - 1}`,
-          title: (commands[event.index - 1] ?? '').split('\n')[0]?.slice(0, 80) ?? '',
-          state: 'done',
-        });
-      }
-      await this.#deps.logs.progress(runId, {
-        id: `command-${event.index}`,
-        title,
-        state: 'active',
-      });
-    }
   }
 
   async #afterFlow(
     run: Run,
     api: ForgeApi,
     token: string,
-    prepared: { workspace: Workspace; env: Record<string, string>; secrets: string[] },
-    result: SandboxResult,
+    prepared: PreparedRun,
+    ran: FlowRun,
     cancelledBy: string | null | undefined,
   ): Promise<NoteOutcome> {
     const tail = async () =>
@@ -260,11 +253,18 @@ export class RunExecutor {
         .map((e) => e.text.trimEnd())
         .filter((t) => t !== '')
         .slice(-20);
-    const stopped = outcomeOfStoppedFlow(result, this.#deps.limits, cancelledBy);
+    const stopped = outcomeOfStoppedFlow(ran.result, this.#deps.limits, cancelledBy);
     if (stopped?.kind === 'failed' || stopped?.kind === 'timed_out') {
-      return { ...stopped, logTail: await tail() };
+      return {
+        ...stopped,
+        ...(ran.failure === null ? {} : { message: ran.failure }),
+        logTail: await tail(),
+      };
     }
     if (stopped) return stopped;
+    if (ran.failure !== null) {
+      return { kind: 'failed', step: 'agent', message: ran.failure, logTail: await tail() };
+    }
     if (!(await this.#deps.queue.transition(run.id, 'running', 'publishing', 'flow exited 0'))) {
       return { kind: 'cancelled', by: cancelledBy ?? null };
     }
@@ -282,7 +282,7 @@ export class RunExecutor {
       projectId: run.projectId,
       noteable: { type: run.noteable.type, iid: run.noteable.iid },
       identity: commitIdentityFromEnvironment(prepared.env),
-      summary: null,
+      summary: ran.answer,
       secrets: prepared.secrets,
       requestedBy: run.requestedBy.username,
       pushToSourceBranch: run.pushToSourceBranch,
@@ -293,7 +293,7 @@ export class RunExecutor {
       title: 'Publish the changes',
       state: 'done',
     });
-    return { kind: 'published', result: published, answer: null };
+    return { kind: 'published', result: published, answer: ran.answer };
   }
 
   #failure(error: unknown, log: Logger, cancelledBy: string | null | undefined): NoteOutcome {
@@ -339,12 +339,14 @@ export class RunExecutor {
     secrets: string[],
     log: Logger,
     from: readonly Run['status'][] = ['preparing', 'running', 'publishing'],
+    usage: RunUsage | null = null,
   ): Promise<boolean> {
     const status = outcome.kind === 'published' ? 'succeeded' : outcome.kind;
     const note = finalNote({
       runId: run.id,
       outcome,
       durationMs,
+      usage: usage !== null && usage.calls > 0 ? usage : null,
       runUrl: this.#deps.runLink(run.id),
       secrets,
     });
