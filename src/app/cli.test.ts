@@ -36,6 +36,22 @@ describe('baton CLI', () => {
     expect(result.stderr).toContain('[CONFIG_INVALID]');
   });
 
+  it('lists the built-in flow templates and prints one that validates', async () => {
+    const list = await cli(['flow', 'templates']);
+    expect(list.code).toBe(0);
+    for (const name of ['claude-code', 'codex', 'opencode', 'gemini-cli', 'amazon-q'])
+      expect(list.stdout).toContain(name);
+    const one = await cli(['flow', 'templates', 'codex']);
+    expect(one.stdout).toContain('agent: codex');
+    const file = path.join(one.cwd, 'codex.yaml');
+    writeFileSync(file, one.stdout);
+    const checked = await cli(['flow', 'validate', file]);
+    expect(checked.code).toBe(0);
+    const unknown = await cli(['flow', 'templates', 'cursor']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No template named cursor');
+  });
+
   it('validates a flow file and points at the bad line', async () => {
     const { cwd } = await cli(['version']);
     writeFileSync(path.join(cwd, 'good.yaml'), 'image: node:22-slim\ncommands:\n  - echo hi\n');

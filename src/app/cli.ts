@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load-config.ts';
 import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { isAppError } from '../errors/app-error.ts';
+import { flowTemplate, flowTemplates } from '../flows/flow-templates.ts';
 import { validateFlowFile } from '../flows/validate-flow-file.ts';
 import { runAdminCommand } from '../admin-api/admin-cli.ts';
 import { createLogger } from '../logging/logger.ts';
@@ -18,6 +19,7 @@ Commands:
   admin ...          Manage connections, service accounts, triggers, flags and the flow
                      catalog through the admin API (run 'baton admin help')
   flow validate FILE Check a flow file (GitLab format or Baton-native) and explain any error
+  flow templates     List the built-in flows; \`flow templates NAME\` prints one as YAML
   version            Print the version
   help               Show this help
 
@@ -29,6 +31,26 @@ function version(): string {
     version: string;
   };
   return pkg.version;
+}
+
+function printTemplates(name: string | undefined): number {
+  if (name === undefined) {
+    const width = Math.max(...flowTemplates.map((t) => t.name.length));
+    for (const t of flowTemplates) console.log(`${t.name.padEnd(width)}  ${t.description}`);
+    console.log(
+      '\nPrint one with `baton flow templates NAME`; save it as .gitlab/duo/flows/NAME.yaml.',
+    );
+    return 0;
+  }
+  const template = flowTemplate(name);
+  if (template === undefined) {
+    console.error(
+      `No template named ${name}; there are: ${flowTemplates.map((t) => t.name).join(', ')}`,
+    );
+    return 1;
+  }
+  process.stdout.write(template.yaml);
+  return 0;
 }
 
 async function start(): Promise<void> {
@@ -107,8 +129,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'flow': {
       const [, sub, file] = positionals;
+      if (sub === 'templates') return printTemplates(file);
       if (sub !== 'validate' || file === undefined) {
-        console.error(`Usage: baton flow validate FILE`);
+        console.error(`Usage: baton flow validate FILE | baton flow templates [NAME]`);
         return 2;
       }
       const result = await validateFlowFile(file);

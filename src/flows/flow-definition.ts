@@ -8,6 +8,9 @@
 export const agentNames = ['claude', 'codex', 'opencode', 'gemini', 'amazon-q', 'custom'] as const;
 export type AgentName = (typeof agentNames)[number];
 
+/** The profiles' own names, accepted in `agent:` as well. */
+export const agentAliases = { 'claude-code': 'claude', 'gemini-cli': 'gemini' } as const;
+
 /** An OIDC ID token GitLab (19.2+) injects as an environment variable named after its key. */
 export interface IdTokenDefinition {
   aud: string | string[];

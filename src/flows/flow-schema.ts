@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { agentNames, type IdTokenDefinition } from './flow-definition.ts';
+import {
+  agentAliases,
+  agentNames,
+  type AgentName,
+  type IdTokenDefinition,
+} from './flow-definition.ts';
+
+const agentAliasNames = Object.keys(agentAliases) as (keyof typeof agentAliases)[];
+
+function isAgentAlias(name: string): name is keyof typeof agentAliases {
+  return Object.hasOwn(agentAliases, name);
+}
 import { parseTimeout } from './parse-timeout.ts';
 
 /**
@@ -188,9 +199,11 @@ const toolSchema = z
 /** Baton's native form: a built-in agent and its options. */
 export const nativeFlowSchema = z
   .strictObject({
-    agent: z.enum(agentNames, {
-      error: `is not a known agent; use one of ${agentNames.join(', ')}`,
-    }),
+    agent: z
+      .enum([...agentNames, ...agentAliasNames], {
+        error: `is not a known agent; use one of ${agentNames.join(', ')}`,
+      })
+      .transform((name): AgentName => (isAgentAlias(name) ? agentAliases[name] : name)),
     model: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, {
