@@ -39,6 +39,7 @@ export default tseslint.config(
       'bench/**/*.ts',
       'test/**/*.ts',
       'scripts/**/*.ts',
+      'demo/**/*.ts',
     ],
     rules: { 'no-console': 'off' },
   },

@@ -25,8 +25,9 @@ if (major < 20 || (major === 20 && minor < 18)) {
 // Debian packages: command to look for -> package that provides it.
 // bwrap and socat: the local executor's sandbox and its socket forwarder (docs/architecture.md).
 const runtimePackages = { git: 'git', bwrap: 'bubblewrap', socat: 'socat' };
-// python-gitlab checks the development forge; chromium drives the web UI tests.
-const testPackages = { 'python-gitlab': 'gitlab-cli', chromium: 'chromium' };
+// python-gitlab checks the development forge; chromium drives the web UI tests; strace records
+// every connection an agent CLI attempts inside the sandbox (test/e2e/agents.test.ts).
+const testPackages = { 'python-gitlab': 'gitlab-cli', chromium: 'chromium', strace: 'strace' };
 const wanted = { ...runtimePackages, ...(forTests ? testPackages : {}) };
 
 function hasCommand(command) {

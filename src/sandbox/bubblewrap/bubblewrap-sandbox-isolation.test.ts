@@ -50,6 +50,20 @@ describe('bubblewrap sandbox isolation', () => {
     expect(text).toMatch(/No such file[\s\S]*No such file[\s\S]*^0$/m);
   });
 
+  it("reads Baton's configuration file as empty, even when it is world-readable", async () => {
+    const file = join(kit.dataDir, '..', 'baton.yaml');
+    const spec = await kit.spec('read-config', [
+      '/bin/sh',
+      '-c',
+      'cat "$1"; echo "[end]"',
+      'sh',
+      file,
+    ]);
+    const { text } = await runToEnd(await kit.sandbox.start(spec));
+    expect(text).not.toContain('sk-config-secret');
+    expect(text).toContain('[end]');
+  });
+
   it("cannot see another run's workspace", async () => {
     const other = await kit.workspace('other-run');
     await writeFile(join(other, 'secret.txt'), 'other run secret', { mode: 0o644 });

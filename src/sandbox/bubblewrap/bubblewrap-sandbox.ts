@@ -35,7 +35,10 @@ import { UidPool } from './uid-pool.ts';
 export interface BubblewrapSandboxOptions {
   /** Parent of every run's directory; hidden inside every sandbox. */
   runsRoot: string;
-  /** Host directories no run may see (Baton's data directory, config, code); hidden behind empty tmpfs. */
+  /**
+   * Host directories no run may see (Baton's data directory and code) are hidden behind empty
+   * tmpfs; files (Baton's configuration file) read as empty.
+   */
   maskPaths: string[];
   logger: Logger;
   /** First uid of the per-run pool; each run gets uid = gid = base + n. */
@@ -129,7 +132,9 @@ export class BubblewrapSandbox implements Sandbox {
         sockets,
         passwdFile: directory.passwdFile,
         groupFile: directory.groupFile,
-        maskPaths: await existingPaths([...this.options.maskPaths, this.options.runsRoot]),
+        ...(await existingPaths([...this.options.maskPaths, this.options.runsRoot]).then(
+          (found) => ({ maskPaths: found.dirs, maskFiles: found.files }),
+        )),
         env: buildSandboxEnv(
           spec,
           spec.network === null ? undefined : `http://127.0.0.1:${proxyPortInside}`,
@@ -216,10 +221,13 @@ export class BubblewrapSandbox implements Sandbox {
   }
 }
 
-async function existingPaths(paths: string[]): Promise<string[]> {
-  const found: string[] = [];
+/** The paths that exist, split into directories (hidden behind tmpfs) and files (behind /dev/null). */
+async function existingPaths(paths: string[]): Promise<{ dirs: string[]; files: string[] }> {
+  const found = { dirs: [] as string[], files: [] as string[] };
   for (const path of new Set(paths)) {
-    if ((await stat(path).catch(() => undefined))?.isDirectory() === true) found.push(path);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isDirectory() === true) found.dirs.push(path);
+    else if (info?.isFile() === true) found.files.push(path);
   }
   return found;
 }

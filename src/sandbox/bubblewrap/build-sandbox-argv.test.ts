@@ -31,6 +31,7 @@ const layout: SandboxLayout = {
   passwdFile: '/srv/runs/r1/sandbox/passwd',
   groupFile: '/srv/runs/r1/sandbox/group',
   maskPaths: ['/var/lib/baton', '/srv/runs'],
+  maskFiles: ['/etc/baton/baton.yaml'],
   env: buildSandboxEnv(spec, 'http://127.0.0.1:3128'),
 };
 
@@ -86,6 +87,10 @@ describe('sandbox argv', () => {
     expect(bindAt).toBeGreaterThan(maskAt);
     expect(o.slice(bindAt, bindAt + 3)).toEqual(['--bind', spec.workspaceDir, spec.workspaceDir]);
     expect(o.join(' ')).toContain('--ro-bind /srv/runs/r1/sock /run/sbx');
+  });
+
+  it("shows Baton's configuration file as empty inside", () => {
+    expect(argv.bwrapOptions.join(' ')).toContain('--ro-bind /dev/null /etc/baton/baton.yaml');
   });
 
   it('forwards each socket to its port inside', () => {

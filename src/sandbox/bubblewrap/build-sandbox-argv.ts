@@ -59,6 +59,8 @@ export interface SandboxLayout {
   groupFile: string;
   /** Existing host paths hidden behind empty tmpfs mounts (Baton's data, the runs root). */
   maskPaths: string[];
+  /** Existing host files shown as empty (/dev/null) inside: Baton's configuration file. */
+  maskFiles?: string[];
   /** Environment inside: everything else is cleared. */
   env: Record<string, string>;
 }
@@ -110,6 +112,7 @@ function bwrapOptions(spec: SandboxSpec, layout: SandboxLayout): string[] {
       homeInside,
     ],
     ...layout.maskPaths.flatMap((path) => ['--tmpfs', path]),
+    ...(layout.maskFiles ?? []).flatMap((path) => ['--ro-bind', '/dev/null', path]),
     ...['--bind', spec.workspaceDir, spec.workspaceDir],
     ...(spec.readOnlyPaths ?? []).flatMap((path) => ['--ro-bind', path, path]),
     ...(layout.socketDir === undefined ? [] : ['--ro-bind', layout.socketDir, socketDirInside]),

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, writeFile, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../logging/logger.ts';
@@ -55,10 +55,14 @@ export async function createSandboxTestKit(
   const dataDir = join(root, 'data');
   await mkdir(runsRoot, { mode: 0o711 });
   await mkdir(dataDir, { mode: 0o755 });
+  // Baton's configuration file, world-readable as an admin might leave it.
+  await writeFile(join(root, 'baton.yaml'), 'gateway:\n  apiKey: sk-config-secret\n', {
+    mode: 0o644,
+  });
   const logLines: string[] = [];
   const sandbox = new BubblewrapSandbox({
     runsRoot,
-    maskPaths: [dataDir],
+    maskPaths: [dataDir, join(root, 'baton.yaml')],
     logger: capturingLogger(logLines),
     uidBase,
     uidCount: 100,
