@@ -1,8 +1,9 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify from 'fastify';
 import type { Config } from '../config/config-schema.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
 import { registerAdminApi } from '../admin-api/register-admin-api.ts';
+import { isGatewayUrl, type GatewayRequestHandler } from '../gateway/gateway-handler.ts';
 import { registerWebhookRoutes } from '../intake/register-webhook-routes.ts';
 import { registerRunRoutes } from '../web/register-run-routes.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -13,15 +14,29 @@ export interface AppDeps {
   logger: Logger;
   /** Without services the app serves only its health check (used by tests of the shell). */
   services?: Services;
+  /** Serves `/gateway/*`; defaults to the services' gateway. */
+  gateway?: GatewayRequestHandler;
 }
 
 /** Builds the HTTP application without listening, so tests can drive it with inject(). */
 export async function buildApp(deps: AppDeps) {
   // Typed with Fastify's base logger so that route modules can take a plain FastifyInstance.
+  const gateway = deps.gateway ?? deps.services?.gateway.handle;
   const app = Fastify<Server, IncomingMessage, ServerResponse>({
     loggerInstance: deps.logger,
     bodyLimit: deps.config.server.bodyLimit,
     trustProxy: false,
+    // Model calls go to a plain node handler in front of Fastify: no routing, hooks, body
+    // parsing or request logging on the gateway's hot path, and bodies stream through.
+    ...(gateway === undefined
+      ? {}
+      : {
+          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+            createServer((req, res) => {
+              if (isGatewayUrl(req.url)) gateway(req, res);
+              else handler(req, res);
+            }),
+        }),
   });
 
   app.setErrorHandler((error, request, reply) => {

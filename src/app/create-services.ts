@@ -7,6 +7,7 @@ import type { Database } from '../db/open-database.ts';
 import { CatalogStore } from '../flows/catalog-store.ts';
 import { ConnectionRegistry, type ApiFactory } from '../forges/connection-registry.ts';
 import { ConnectionStore } from '../forges/connection-store.ts';
+import { GatewayService } from '../gateway/gateway-service.ts';
 import { DeliveryStore } from '../intake/delivery-store.ts';
 import { DeliveryWorker } from '../intake/delivery-worker.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -48,6 +49,8 @@ export interface Services {
   scheduler: RunScheduler;
   controller: RunController;
   access: RunAccess;
+  /** The model gateway: grants for runs, and the handler of every request under `/gateway/`. */
+  gateway: GatewayService;
   /** The URL people reach Baton at; fixed once the server listens, unless configured. */
   publicUrl: { value: string };
   /** Baton's HTTP port on this host, once listening (forwarded into sandboxes). */
@@ -107,6 +110,12 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const variables = new VariableStore(database.db, box);
   const queue = new RunQueue(database.db);
   const events = new RunEvents();
+  const gateway = new GatewayService({
+    db: database.db,
+    config: config.gateway,
+    variables,
+    logger: logger.child({ component: 'gateway' }),
+  });
   // Secrets differ per run, so the executor redacts each run's output (per stream, across chunk
   // boundaries) before it reaches the store; the store itself has nothing further to mask.
   const logs = new RunLogStore({ dataDir: config.dataDir, redact: (text) => text, events });
@@ -124,6 +133,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     registry,
     variables,
     sandbox,
+    gateway,
     mirrors: new MirrorCache({ dataDir: config.dataDir, logger }),
     logs,
     events,
@@ -219,6 +229,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     scheduler,
     controller,
     access,
+    gateway,
     publicUrl,
     listenPort,
   };

@@ -21,6 +21,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     await migrateToLatest(database, logger);
     const services = await createServices({ config, logger, database });
+    await services.gateway.start();
     const app = await buildApp({ config, logger, services });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     services.publicUrl.value = config.server.publicUrl ?? address;
@@ -49,6 +50,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await app.close();
         await services.worker.stop();
         await services.scheduler.stop();
+        await services.gateway.stop();
         await database.close();
       },
     };

@@ -178,6 +178,47 @@ export interface VariablesTable {
   updated_at: CreatedAt;
 }
 
+export interface GatewayGrantsTable {
+  run_id: string;
+  /** sha256 of the run's gateway token, hex; the token itself is never stored. */
+  token_hash: string;
+  connection_id: string;
+  project_path: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: CreatedAt;
+}
+
+export type GatewayProviderName = 'anthropic' | 'openai' | 'google';
+
+export interface GatewayCallsTable {
+  id: Generated<string>;
+  run_id: string | null;
+  connection_id: string | null;
+  project_path: string | null;
+  provider: GatewayProviderName;
+  model: string | null;
+  method: string;
+  path: string;
+  status: number;
+  streaming: boolean;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  /** null when the model has no price in the table (tokens were used, cost unknown). */
+  cost_usd: number | null;
+  duration_ms: number;
+  /** Time to the provider's first response byte; null when none came. */
+  ttfb_ms: number | null;
+  /** Stable code of a refusal or failure (`budget_exceeded`, `upstream_unreachable`, ...). */
+  error_code: string | null;
+  error: string | null;
+  request_body: string | null;
+  response_body: string | null;
+  started_at: ColumnType<Date, Date | string, Date | string>;
+}
+
 /**
  * Every table Baton owns, as Kysely sees it. Each migration that adds or changes a table updates
  * this interface in the same commit.
@@ -195,6 +236,8 @@ export interface DatabaseSchema {
   run_transitions: RunTransitionsTable;
   trigger_decisions: TriggerDecisionsTable;
   variables: VariablesTable;
+  gateway_grants: GatewayGrantsTable;
+  gateway_calls: GatewayCallsTable;
 }
 
 /** Re-exported so that later table definitions need only this module. */

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { initialMigration } from './0001-initial.ts';
 import { intakeAndTriggersMigration } from './0002-intake-and-triggers.ts';
 import { variablesMigration } from './0003-variables.ts';
+import { gatewayMigration } from './0004-gateway.ts';
 
 export interface NamedMigration {
   readonly name: string;
@@ -17,4 +18,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '0001-initial', migration: initialMigration },
   { name: '0002-intake-and-triggers', migration: intakeAndTriggersMigration },
   { name: '0003-variables', migration: variablesMigration },
+  { name: '0004-gateway', migration: gatewayMigration },
 ];

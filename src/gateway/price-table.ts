@@ -1,0 +1,94 @@
+import type { MeteredUsage } from './gateway-provider.ts';
+
+/** US dollars per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+const price = (input: number, output: number, cacheRead: number, cacheWrite = input) => ({
+  input,
+  output,
+  cacheRead,
+  cacheWrite,
+});
+
+/**
+ * List prices of well-known models, from the providers' pricing pages (late 2025), standard
+ * tier, short context. A key matches a model named exactly so or followed by `-`, `@` or `:`
+ * (a dated or tagged version); the longest matching key wins. A model not in the table has no
+ * cost (null), so its calls count towards no budget: add it here when a flow uses it.
+ * Anthropic's cache writes are the 5-minute ones (1.25 × input); OpenAI and Gemini bill no
+ * cache writes (Gemini's explicit cache storage is billed per hour, outside any call).
+ */
+export const priceTable: Readonly<Record<string, ModelPrice>> = {
+  // Anthropic
+  'claude-opus-4-6': price(5, 25, 0.5, 6.25),
+  'claude-opus-4-5': price(5, 25, 0.5, 6.25),
+  'claude-opus-4-1': price(15, 75, 1.5, 18.75),
+  'claude-opus-4': price(15, 75, 1.5, 18.75),
+  'claude-3-opus': price(15, 75, 1.5, 18.75),
+  'claude-sonnet-4-6': price(3, 15, 0.3, 3.75),
+  'claude-sonnet-4-5': price(3, 15, 0.3, 3.75),
+  'claude-sonnet-4': price(3, 15, 0.3, 3.75),
+  'claude-3-7-sonnet': price(3, 15, 0.3, 3.75),
+  'claude-3-5-sonnet': price(3, 15, 0.3, 3.75),
+  'claude-haiku-4-5': price(1, 5, 0.1, 1.25),
+  'claude-3-5-haiku': price(0.8, 4, 0.08, 1),
+  'claude-3-haiku': price(0.25, 1.25, 0.03, 0.3),
+  // OpenAI
+  'gpt-5.2': price(1.75, 14, 0.175, 0),
+  'gpt-5.1-codex-mini': price(0.25, 2, 0.025, 0),
+  'gpt-5.1-codex': price(1.25, 10, 0.125, 0),
+  'gpt-5.1': price(1.25, 10, 0.125, 0),
+  'gpt-5-codex': price(1.25, 10, 0.125, 0),
+  'gpt-5-mini': price(0.25, 2, 0.025, 0),
+  'gpt-5-nano': price(0.05, 0.4, 0.005, 0),
+  'gpt-5': price(1.25, 10, 0.125, 0),
+  'gpt-4.1-mini': price(0.4, 1.6, 0.1, 0),
+  'gpt-4.1-nano': price(0.1, 0.4, 0.025, 0),
+  'gpt-4.1': price(2, 8, 0.5, 0),
+  'gpt-4o-mini': price(0.15, 0.6, 0.075, 0),
+  'gpt-4o': price(2.5, 10, 1.25, 0),
+  o3: price(2, 8, 0.5, 0),
+  'o4-mini': price(1.1, 4.4, 0.275, 0),
+  'codex-mini-latest': price(1.5, 6, 0.375, 0),
+  // Google
+  'gemini-3-pro': price(2, 12, 0.2, 0),
+  'gemini-2.5-pro': price(1.25, 10, 0.125, 0),
+  'gemini-2.5-flash-lite': price(0.1, 0.4, 0.01, 0),
+  'gemini-2.5-flash': price(0.3, 2.5, 0.03, 0),
+  'gemini-2.0-flash-lite': price(0.075, 0.3, 0.01875, 0),
+  'gemini-2.0-flash': price(0.1, 0.4, 0.025, 0),
+};
+
+const keysLongestFirst = Object.keys(priceTable).sort((a, b) => b.length - a.length);
+
+/** The price of a model (`models/…` and `vendor/…` prefixes ignored), or null. */
+export function priceOf(model: string): ModelPrice | null {
+  const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+  for (const key of keysLongestFirst) {
+    if (!name.startsWith(key)) continue;
+    const next = name.charAt(key.length);
+    if (next === '' || next === '-' || next === '@' || next === ':') return priceTable[key] ?? null;
+  }
+  return null;
+}
+
+/** The cost of one call in US dollars; 0 without tokens; null when the model has no price. */
+export function costOf(usage: MeteredUsage): number | null {
+  const tokens =
+    usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  if (tokens === 0) return 0;
+  const found = usage.model === null ? null : priceOf(usage.model);
+  if (found === null) return null;
+  return (
+    (usage.inputTokens * found.input +
+      usage.outputTokens * found.output +
+      usage.cacheReadTokens * found.cacheRead +
+      usage.cacheWriteTokens * found.cacheWrite) /
+    1_000_000
+  );
+}
