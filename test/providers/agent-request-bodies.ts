@@ -1,0 +1,472 @@
+/**
+ * Request bodies shaped like the ones each agent CLI sends, as recorded in
+ * /work/shared/research/agent-cli-*.md (Claude Code 2.1.331, Codex 0.169.0, opencode 1.18.33,
+ * Gemini CLI 0.61.0), trimmed to what matters to a provider: tools with their schemas, where the
+ * working directory and the prompt sit, and how tool calls and results come back in the history.
+ */
+
+export const workDir = '/work/repo';
+
+const str = (description: string) => ({ type: 'string', description });
+
+function objectSchema(properties: Record<string, unknown>, required: string[]) {
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+// ---- Claude Code: Anthropic Messages -------------------------------------------------------
+
+const claudeTools: Record<string, unknown> = {
+  Agent: objectSchema(
+    { description: str('A short description'), prompt: str('The task'), subagent_type: str('') },
+    ['description', 'prompt'],
+  ),
+  Bash: objectSchema(
+    {
+      command: str('The command to execute'),
+      timeout: { type: 'number', description: 'Optional timeout in milliseconds' },
+      description: str('Clear, concise description of what this command does in 5-10 words'),
+      run_in_background: { type: 'boolean' },
+    },
+    ['command'],
+  ),
+  Edit: objectSchema(
+    {
+      file_path: str('The absolute path to the file to modify'),
+      old_string: str('The text to replace'),
+      new_string: str('The text to replace it with'),
+      replace_all: { type: 'boolean', default: false },
+    },
+    ['file_path', 'old_string', 'new_string'],
+  ),
+  Read: objectSchema(
+    { file_path: str('The absolute path to the file to read'), offset: { type: 'number' } },
+    ['file_path'],
+  ),
+  ToolSearch: objectSchema({ query: str('What to look for') }, ['query']),
+  Write: objectSchema(
+    {
+      file_path: str('The absolute path to the file to write (must be absolute, not relative)'),
+      content: str('The content to write to the file'),
+    },
+    ['file_path', 'content'],
+  ),
+};
+
+export interface ClaudeBodyOptions {
+  prompt?: string;
+  toolResults?: number;
+  /** `--bare`: Bash, Edit and Read only. */
+  bare?: boolean;
+  stream?: boolean;
+}
+
+export function claudeCodeBody(options: ClaudeBodyOptions = {}) {
+  const names = options.bare === true ? ['Bash', 'Edit', 'Read'] : Object.keys(claudeTools);
+  const history = Array.from({ length: options.toolResults ?? 0 }, (_, index) => [
+    {
+      role: 'assistant',
+      content: [
+        {
+          type: 'tool_use',
+          id: `toolu_${index}`,
+          name: 'Write',
+          input: { file_path: `${workDir}/hello.txt`, content: 'hi from agent' },
+        },
+      ],
+    },
+    {
+      role: 'user',
+      content: [
+        {
+          type: 'tool_result',
+          tool_use_id: `toolu_${index}`,
+          content: `File created successfully at: ${workDir}/hello.txt`,
+        },
+      ],
+    },
+  ]).flat();
+  return {
+    model: 'claude-opus-5-5',
+    max_tokens: 32000,
+    stream: options.stream ?? true,
+    system: [
+      {
+        type: 'text',
+        text: 'x-anthropic-billing-header: cc_version=2.1.331; cc_entrypoint=sdk-cli',
+      },
+      { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude." },
+    ],
+    messages: [
+      {
+        role: 'system',
+        content: `<env>\nPrimary working directory: ${workDir}\nIs directory a git repo: Yes\n</env>`,
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: '<system-reminder>\nThis is a reminder.\n</system-reminder>' },
+          { type: 'text', text: options.prompt ?? "Create hello.txt containing 'hi from agent'" },
+        ],
+      },
+      ...history,
+    ],
+    tools: names.map((name) => ({
+      name,
+      description: `${name} tool`,
+      input_schema: claudeTools[name],
+    })),
+    metadata: { user_id: '{"device_id":"d","session_id":"s"}' },
+    thinking: { type: 'adaptive' },
+  };
+}
+
+// ---- Codex: OpenAI Responses ----------------------------------------------------------------
+
+export interface CodexBodyOptions {
+  prompt?: string;
+  toolResults?: number;
+  /** A model slug Codex does not know: no apply_patch tool. */
+  unknownSlug?: boolean;
+  stream?: boolean;
+}
+
+export function codexBody(options: CodexBodyOptions = {}) {
+  const execCommand = {
+    type: 'function',
+    name: 'exec_command',
+    description:
+      'Runs a command in a PTY, returning output or a session ID for ongoing interaction.',
+    strict: false,
+    parameters: objectSchema(
+      {
+        cmd: str('Shell command to execute.'),
+        workdir: str('Optional working directory'),
+        yield_time_ms: { type: 'number' },
+      },
+      ['cmd'],
+    ),
+  };
+  const applyPatch = {
+    type: 'custom',
+    name: 'apply_patch',
+    description: 'Use the `apply_patch` tool to edit files. This is a FREEFORM tool.',
+    format: { type: 'grammar', syntax: 'lark', definition: 'start: begin_patch hunk+ end_patch' },
+  };
+  const writeStdin = {
+    type: 'function',
+    name: 'write_stdin',
+    description: 'Writes characters to an existing unified exec session.',
+    strict: false,
+    parameters: objectSchema({ session_id: { type: 'number' }, chars: str('') }, ['session_id']),
+  };
+  const tools =
+    options.unknownSlug === true
+      ? [
+          execCommand,
+          writeStdin,
+          { type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents', tools: [] },
+          { type: 'web_search' },
+        ]
+      : [execCommand, writeStdin, applyPatch, { type: 'web_search' }];
+  const history = Array.from({ length: options.toolResults ?? 0 }, (_, index) =>
+    options.unknownSlug === true
+      ? [
+          {
+            type: 'function_call',
+            name: 'exec_command',
+            arguments: '{"cmd":"printf hi > hello.txt"}',
+            call_id: `call_${index}`,
+          },
+          {
+            type: 'function_call_output',
+            call_id: `call_${index}`,
+            output: 'Chunk ID: 1\nProcess exited with code 0\n',
+          },
+        ]
+      : [
+          {
+            type: 'custom_tool_call',
+            status: 'completed',
+            call_id: `call_${index}`,
+            name: 'apply_patch',
+            input: '*** Begin Patch\n*** Add File: hello.txt\n+hi from agent\n*** End Patch\n',
+          },
+          {
+            type: 'custom_tool_call_output',
+            call_id: `call_${index}`,
+            output: 'Exit code: 0\nSuccess. Updated the following files:\nA hello.txt\n',
+          },
+        ],
+  ).flat();
+  const message = (role: string, text: string) => ({
+    type: 'message',
+    role,
+    content: [{ type: 'input_text', text }],
+  });
+  return {
+    model: options.unknownSlug === true ? 'gpt-fake' : 'gpt-5.5',
+    instructions: 'You are Codex, a coding agent based on GPT-5.',
+    input: [
+      message('developer', '<permissions instructions>workspace-write</permissions instructions>'),
+      message(
+        'user',
+        `# AGENTS.md instructions for ${workDir}\n\n<INSTRUCTIONS>\nBe brief.\n</INSTRUCTIONS>`,
+      ),
+      message(
+        'user',
+        `<environment_context>\n  <cwd>${workDir}</cwd>\n  <shell>bash</shell>\n</environment_context>`,
+      ),
+      message('user', options.prompt ?? "Create hello.txt containing 'hi from agent'"),
+      ...history,
+    ],
+    tools,
+    tool_choice: 'auto',
+    parallel_tool_calls: true,
+    reasoning: { effort: 'medium', summary: 'auto' },
+    store: false,
+    stream: options.stream ?? true,
+    include: ['reasoning.encrypted_content'],
+    prompt_cache_key: '01a211da-bbd0-7f51-948e-ca6907590ed8',
+  };
+}
+
+// ---- opencode: OpenAI chat completions (and its Anthropic variant) -------------------------
+
+const opencodeSchemas: Record<string, unknown> = {
+  bash: objectSchema(
+    {
+      command: str('The command to execute'),
+      timeout: { type: 'number' },
+      description: str('Clear, concise description of what this command does in 5-10 words.'),
+    },
+    ['command', 'description'],
+  ),
+  edit: objectSchema(
+    {
+      filePath: str('The absolute path to the file to modify'),
+      oldString: str(''),
+      newString: str(''),
+    },
+    ['filePath', 'oldString', 'newString'],
+  ),
+  glob: objectSchema({ pattern: str('The glob pattern') }, ['pattern']),
+  grep: objectSchema({ pattern: str('The regex pattern') }, ['pattern']),
+  read: objectSchema({ filePath: str('The absolute path to the file to read') }, ['filePath']),
+  skill: objectSchema({ name: str('') }, ['name']),
+  task: objectSchema({ description: str(''), prompt: str('') }, ['description', 'prompt']),
+  todowrite: objectSchema({ todos: { type: 'array', items: {} } }, ['todos']),
+  webfetch: objectSchema({ url: str('') }, ['url']),
+  write: objectSchema(
+    {
+      content: str('The content to write to the file'),
+      filePath: str('The absolute path to the file to write (must be absolute, not relative)'),
+    },
+    ['content', 'filePath'],
+  ),
+};
+
+export const opencodeSystemPrompt = `You are opencode, an interactive CLI tool.\n<env>\n  Working directory: ${workDir}\n  Is directory a git repo: yes\n</env>`;
+
+export interface OpencodeBodyOptions {
+  prompt?: string;
+  toolResults?: number;
+  /** The title request: small model, no tools. */
+  title?: boolean;
+  stream?: boolean;
+  includeUsage?: boolean;
+}
+
+export function opencodeChatBody(options: OpencodeBodyOptions = {}) {
+  const prompt = options.prompt ?? "Create hello.txt containing 'hi from agent'";
+  const common = {
+    model: 'fake-model',
+    max_tokens: 32000,
+    stream: options.stream ?? true,
+    ...(options.includeUsage === false ? {} : { stream_options: { include_usage: true } }),
+  };
+  if (options.title === true) {
+    return {
+      ...common,
+      messages: [
+        { role: 'system', content: 'You are a title generator. You output ONLY a thread title.' },
+        { role: 'user', content: prompt },
+      ],
+    };
+  }
+  const history = Array.from({ length: options.toolResults ?? 0 }, (_, index) => [
+    {
+      role: 'assistant',
+      content: '',
+      tool_calls: [
+        {
+          id: `call_${index}`,
+          type: 'function',
+          function: { name: 'write', arguments: '{"filePath":"hello.txt","content":"hi"}' },
+        },
+      ],
+    },
+    { role: 'tool', tool_call_id: `call_${index}`, content: 'Wrote file successfully.' },
+  ]).flat();
+  return {
+    ...common,
+    messages: [
+      { role: 'system', content: opencodeSystemPrompt },
+      { role: 'user', content: prompt },
+      ...history,
+    ],
+    tools: Object.entries(opencodeSchemas).map(([name, parameters]) => ({
+      type: 'function',
+      function: { name, description: `${name} tool`, parameters },
+    })),
+    tool_choice: 'auto',
+  };
+}
+
+export function opencodeAnthropicBody(options: { toolResults?: number } = {}) {
+  const history = Array.from({ length: options.toolResults ?? 0 }, (_, index) => [
+    {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: `toolu_${index}`, name: 'write', input: {} }],
+    },
+    {
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: `toolu_${index}`, content: 'Wrote file successfully.' },
+      ],
+    },
+  ]).flat();
+  return {
+    model: 'claude-fake',
+    max_tokens: 32000,
+    stream: true,
+    system: [{ type: 'text', text: opencodeSystemPrompt }],
+    messages: [
+      {
+        role: 'user',
+        content: [{ type: 'text', text: "Create hello.txt containing 'hi from agent'" }],
+      },
+      ...history,
+    ],
+    tools: Object.entries(opencodeSchemas).map(([name, input_schema]) => ({
+      name,
+      description: `${name} tool`,
+      input_schema,
+    })),
+  };
+}
+
+// ---- Gemini CLI: Gemini v1beta ----------------------------------------------------------------
+
+const geminiDeclarations: Record<string, unknown> = {
+  list_directory: objectSchema({ dir_path: str('') }, ['dir_path']),
+  read_file: objectSchema({ file_path: str('') }, ['file_path']),
+  replace: objectSchema({ file_path: str(''), old_string: str(''), new_string: str('') }, [
+    'file_path',
+    'old_string',
+    'new_string',
+  ]),
+  write_file: objectSchema(
+    { file_path: str('The path to the file to write to.'), content: str('The content to write.') },
+    ['file_path', 'content'],
+  ),
+  run_shell_command: objectSchema(
+    {
+      command: str('Exact bash command to execute as `bash -c <command>`'),
+      description: str('Brief description of the command for the user.'),
+      dir_path: str('Optional: the directory to run the command in'),
+    },
+    ['command'],
+  ),
+  google_web_search: objectSchema({ query: str('') }, ['query']),
+};
+
+export interface GeminiBodyOptions {
+  prompt?: string;
+  toolResults?: number;
+  /** `--approval-mode default`: no write_file, replace or run_shell_command. */
+  readOnly?: boolean;
+}
+
+export function geminiBody(options: GeminiBodyOptions = {}) {
+  const hidden = options.readOnly === true ? ['write_file', 'replace', 'run_shell_command'] : [];
+  const history = Array.from({ length: options.toolResults ?? 0 }, (_, index) => [
+    {
+      role: 'model',
+      parts: [
+        {
+          functionCall: {
+            id: `write_file_${index}`,
+            name: 'write_file',
+            args: { file_path: 'hello.txt', content: 'hi from agent' },
+          },
+          thoughtSignature: 'skip_thought_signature_validator',
+        },
+      ],
+    },
+    {
+      role: 'user',
+      parts: [
+        {
+          functionResponse: {
+            id: `write_file_${index}`,
+            name: 'write_file',
+            response: {
+              output: `Successfully created and wrote to new file: ${workDir}/hello.txt.`,
+            },
+          },
+        },
+      ],
+    },
+  ]).flat();
+  return {
+    contents: [
+      {
+        role: 'user',
+        parts: [
+          {
+            text: `<session_context>\nThis is the Gemini CLI.\n- **Workspace Directories:**\n  - ${workDir}\n</session_context>`,
+          },
+          { text: options.prompt ?? 'Create hello.txt' },
+        ],
+      },
+      ...history,
+    ],
+    systemInstruction: { parts: [{ text: 'You are Gemini CLI, an autonomous CLI agent.' }] },
+    tools: [
+      {
+        functionDeclarations: Object.entries(geminiDeclarations)
+          .filter(([name]) => !hidden.includes(name))
+          .map(([name, parametersJsonSchema]) => ({
+            name,
+            description: `${name} tool`,
+            parametersJsonSchema,
+          })),
+      },
+    ],
+    generationConfig: {
+      temperature: 1,
+      topP: 0.95,
+      topK: 64,
+      thinkingConfig: { includeThoughts: true, thinkingBudget: 8192 },
+    },
+  };
+}
+
+/** The "auto" model router's request: not streamed, JSON output with a schema, no tools. */
+export function geminiRouterBody() {
+  return {
+    contents: [{ role: 'user', parts: [{ text: 'Create hello.txt' }] }],
+    systemInstruction: { parts: [{ text: 'You are a Lead Orchestrator for an AI system.' }] },
+    generationConfig: {
+      responseMimeType: 'application/json',
+      responseJsonSchema: {
+        type: 'object',
+        properties: {
+          complexity_reasoning: { type: 'string' },
+          complexity_score: { type: 'integer' },
+        },
+        required: ['complexity_reasoning', 'complexity_score'],
+      },
+    },
+  };
+}
