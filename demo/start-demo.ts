@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../src/app/server.ts';
 import type { Config } from '../src/config/config-schema.ts';
-import { loadConfig } from '../src/config/load-config.ts';
+import { configFilePath, loadConfig } from '../src/config/load-config.ts';
 import { flowTemplate } from '../src/flows/flow-templates.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { createDevForge, loadDefaultFixture, type DevForge } from '../devforge/create-dev-forge.ts';
@@ -112,7 +112,9 @@ export async function startDemo(options: {
       noteUpdateSeconds: 3,
     },
   };
-  const server = await startServer(config, createLogger({ level: config.log.level }));
+  const server = await startServer(config, createLogger({ level: config.log.level }), {
+    hiddenPaths: [configFilePath({ env })],
+  });
   const batonUrl = server.url;
 
   const webhookSecret = randomBytes(16).toString('hex');

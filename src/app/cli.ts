@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.ts';
+import { configFilePath, loadConfig } from '../config/load-config.ts';
 import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { isAppError } from '../errors/app-error.ts';
@@ -56,7 +56,8 @@ function printTemplates(name: string | undefined): number {
 async function start(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level });
-  const server = await startServer(config, logger);
+  // The configuration file may hold provider keys: runs see it as empty.
+  const server = await startServer(config, logger, { hiddenPaths: [configFilePath()] });
   console.log(
     `Baton ${version()} is running at ${server.url} (database: ${server.services.database.kind})`,
   );

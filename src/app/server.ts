@@ -14,13 +14,17 @@ export interface RunningServer {
 }
 
 /** Opens the database, applies migrations, starts listening and starts background work. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: { hiddenPaths?: string[] } = {},
+): Promise<RunningServer> {
   // The data directory holds the embedded database, the secret key, mirrors and workspaces.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
   const database = await openDatabase({ config, logger });
   try {
     await migrateToLatest(database, logger);
-    const services = await createServices({ config, logger, database });
+    const services = await createServices({ config, logger, database, ...options });
     await services.gateway.start();
     const app = await buildApp({ config, logger, services });
     const address = await app.listen({ host: config.server.host, port: config.server.port });

@@ -96,12 +96,21 @@ function describeIssue(issue: z.core.$ZodIssue, sources: Map<string, string>): s
   return `${key}${where}: ${issue.message}`;
 }
 
+/** The configuration file Baton reads (whether or not it exists). */
+export function configFilePath(options: LoadConfigOptions = {}): string {
+  const env = options.env ?? process.env;
+  return path.resolve(
+    options.cwd ?? process.cwd(),
+    options.file ?? env.BATON_CONFIG ?? 'baton.yaml',
+  );
+}
+
 /** Reads and validates the configuration once; every error names the bad key and its source. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const explicit = options.file ?? env.BATON_CONFIG;
-  const file = path.resolve(cwd, explicit ?? 'baton.yaml');
+  const file = configFilePath({ ...options, env, cwd });
   const raw = readYaml(file, explicit !== undefined);
   const sources = new Map<string, string>();
   for (const key of Object.keys(raw)) sources.set(key, file);

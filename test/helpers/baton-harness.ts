@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type App } from '../../src/app/build-app.ts';
 import { createServices, type Services } from '../../src/app/create-services.ts';
-import { configSchema } from '../../src/config/config-schema.ts';
+import { configSchema, type ConfigInput } from '../../src/config/config-schema.ts';
 import type { Database } from '../../src/db/open-database.ts';
 import type { ApiFactory } from '../../src/forges/connection-registry.ts';
 import type { DeliveryResult } from '../../src/intake/delivery-worker.ts';
@@ -76,13 +76,24 @@ export class BatonHarness {
 
   static async start(
     database: Database,
-    options: { createApi?: ApiFactory; sandbox?: (dataDir: string) => Sandbox } = {},
+    options: {
+      createApi?: ApiFactory;
+      sandbox?: (dataDir: string) => Sandbox;
+      /** Configuration on top of the defaults (gateway providers, tool cache, ...). */
+      config?: Omit<ConfigInput, 'dataDir' | 'server'>;
+      /** Wraps every agent CLI's argv inside the sandbox (tracing). */
+      wrapAgentCommand?: (command: string[]) => string[];
+    } = {},
   ): Promise<BatonHarness> {
     const reposDir = await mkdtemp(join(tmpdir(), 'baton-forge-'));
     const dataDir = await mkdtemp(join(tmpdir(), 'baton-data-'));
     const forge = await createDevForge({ reposDir });
     const { url: forgeUrl } = await forge.listen({ host: '127.0.0.1', port: 0 });
-    const config = configSchema.parse({ dataDir, server: { host: '127.0.0.1', port: 0 } });
+    const config = configSchema.parse({
+      ...options.config,
+      dataDir,
+      server: { host: '127.0.0.1', port: 0 },
+    });
     const logger = silentLogger();
     const services = await createServices({
       config,
@@ -91,6 +102,7 @@ export class BatonHarness {
       workerConcurrency: 2,
       ...(options.createApi ? { createApi: options.createApi } : {}),
       ...(options.sandbox ? { sandbox: options.sandbox(dataDir) } : {}),
+      ...(options.wrapAgentCommand ? { wrapAgentCommand: options.wrapAgentCommand } : {}),
     });
     const app = await buildApp({ config, logger, services });
     const batonUrl = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -142,6 +154,30 @@ export class BatonHarness {
     });
     await this.services.registry.reload();
     return id;
+  }
+
+  /**
+   * Gives the service account a fresh random token (GitLab's service-account token API) and
+   * registers it in Baton in place of the fixture's; returns the token.
+   */
+  async newServiceAccountToken(username: ForgeUser): Promise<string> {
+    const user = (await this.rest(username, 'GET', '/user')) as { id: number; name: string };
+    const created = (await this.rest(
+      'root',
+      'POST',
+      `/groups/demo/service_accounts/${user.id}/personal_access_tokens`,
+      { name: 'baton-e2e', scopes: ['api', 'write_repository'] },
+    )) as { token: string };
+    await this.services.connections.upsertServiceAccount({
+      connectionId: 'devforge',
+      username,
+      forgeUserId: user.id,
+      name: user.name,
+      email: null,
+      token: created.token,
+    });
+    await this.services.registry.reload();
+    return created.token;
   }
 
   async addTrigger(

@@ -66,6 +66,8 @@ export async function openTestDatabase(
 export interface DescribeEachDatabaseOptions {
   /** Apply Baton's migrations before each test. Default true. */
   migrate?: boolean;
+  /** Only these engines (suites whose subject is not the database, and slow to run twice). */
+  engines?: readonly DatabaseEngine[];
 }
 
 /**
@@ -79,7 +81,7 @@ export function describeEachDatabase(
   suite: (getDatabase: () => Database, engine: DatabaseEngine) => void,
   options: DescribeEachDatabaseOptions = {},
 ): void {
-  for (const engine of databaseEngines) {
+  for (const engine of options.engines ?? databaseEngines) {
     describe(`${name} [${engine}]`, () => {
       let dataDir = '';
       let schema = '';
