@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config-schema.ts';
 import type { Database } from '../db/open-database.ts';
 import { CatalogStore } from '../flows/catalog-store.ts';
 import { ConnectionRegistry, type ApiFactory } from '../forges/connection-registry.ts';
 import { ConnectionStore } from '../forges/connection-store.ts';
+import { agentProfile } from '../agents/agent-profiles.ts';
+import { ToolCache, toolCacheDirFor } from '../agents/tool-cache.ts';
 import { GatewayService } from '../gateway/gateway-service.ts';
 import { DeliveryStore } from '../intake/delivery-store.ts';
 import { DeliveryWorker } from '../intake/delivery-worker.ts';
@@ -66,7 +69,14 @@ export interface ServiceOptions {
   /** Replaces the configured sandbox (tests). */
   sandbox?: Sandbox;
   workerConcurrency?: number;
+  /** More host paths no run may see, e.g. the configuration file Baton was started with. */
+  hiddenPaths?: string[];
+  /** Wraps every agent CLI's argv inside the sandbox (tests trace its network calls). */
+  wrapAgentCommand?: (command: string[]) => string[];
 }
+
+/** Baton's own code: no run needs to read it, and its tests hold sample tokens. */
+const batonRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** This process in `runs.owner`: stable across restarts, so a restart recognises its own runs. */
 function ownerId(config: Config): string {
@@ -124,7 +134,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     createSandbox({
       kind: config.runs.sandbox,
       runsRoot: path.join(config.dataDir, 'sandbox'),
-      maskPaths: [config.dataDir],
+      maskPaths: [config.dataDir, batonRoot, ...(options.hiddenPaths ?? [])],
       logger: logger.child({ component: 'sandbox' }),
     });
   const executor = new RunExecutor({
@@ -147,6 +157,15 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     },
     runLink,
     apiPort: () => listenPort.value,
+    agents: {
+      profile: agentProfile,
+      tools: new ToolCache({
+        dir: toolCacheDirFor(config),
+        logger: logger.child({ component: 'tool-cache' }),
+      }),
+      ...(options.wrapAgentCommand ? { wrapCommand: options.wrapAgentCommand } : {}),
+    },
+    noteUpdateMs: config.agents.noteUpdateSeconds * 1000,
     logger: logger.child({ component: 'runs' }),
   });
   const controller = new RunController({ runs, queue, executor });
