@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { describeEachDatabase } from '../../test/helpers/database.ts';
+import {
+  startScriptedProvider,
+  type ScriptedProvider,
+} from '../../test/providers/scripted-provider.ts';
+import { instanceKeys, startTestGateway, type TestGateway } from './gateway-test-kit.ts';
+import { meteredUsage } from './provider-cases.ts';
+
+let upstream: ScriptedProvider;
+
+beforeAll(async () => {
+  upstream = await startScriptedProvider({
+    keys: { ...instanceKeys },
+    scenario: { name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage },
+  });
+});
+
+afterAll(async () => {
+  await upstream.close();
+});
+
+/** One Claude Sonnet call with `meteredUsage` costs this much. */
+const sonnetCallUsd = 0.00609;
+
+function claude(
+  gateway: TestGateway,
+  token: string,
+  options: { stream?: boolean; model?: string } = {},
+) {
+  return fetch(`${gateway.url}/gateway/anthropic/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': token },
+    body: JSON.stringify({
+      model: options.model ?? 'claude-sonnet-4-5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: options.stream ?? false,
+    }),
+  });
+}
+
+describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
+  async function withGateway(
+    overrides: Partial<Parameters<typeof startTestGateway>[1]>,
+    body: (gateway: TestGateway) => Promise<void>,
+  ) {
+    const gateway = await startTestGateway(getDatabase(), {
+      upstreamUrl: upstream.url,
+      ...overrides,
+    });
+    try {
+      await body(gateway);
+    } finally {
+      await gateway.close();
+    }
+  }
+
+  async function records(runId: string) {
+    return getDatabase()
+      .db.selectFrom('gateway_calls')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('id')
+      .execute();
+  }
+
+  it('refuses every run of a project once its daily budget is spent, even after a restart', async () => {
+    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    await withGateway(
+      { projectDailyBudgetUsd: sonnetCallUsd * 1.5, runBudgetUsd: 0 },
+      async (gateway) => {
+        const first = await gateway.grantRun('run-a');
+        const second = await gateway.grantRun('run-b');
+        const elsewhere = await gateway.grantRun('run-c', { projectPath: 'other/app' });
+        expect((await claude(gateway, first)).status).toBe(200);
+        expect((await claude(gateway, second)).status).toBe(200);
+
+        const refused = await claude(gateway, first);
+        expect(refused.status).toBe(403);
+        expect(await refused.json()).toMatchObject({
+          type: 'error',
+          error: {
+            type: 'permission_error',
+            message: expect.stringMatching(
+              /daily budget for project demo\/app is spent: \$0\.01 of \$0\.01 today \(UTC, gateway\.projectDailyBudgetUsd\)/,
+            ) as string,
+          },
+        });
+        expect((await claude(gateway, elsewhere)).status).toBe(200);
+        expect((await gateway.service.usage('run-a')).budgetExceeded).toMatch(/daily budget/);
+        expect((await gateway.service.usage('run-b')).budgetExceeded).toBeNull();
+
+        const restarted = await gateway.restart();
+        try {
+          const late = await restarted.grantRun('run-d');
+          expect((await claude(restarted, late)).status).toBe(403);
+        } finally {
+          await restarted.close();
+        }
+      },
+    );
+  });
+
+  it('gives a model with no price a null cost and keeps counting its tokens', async () => {
+    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    await withGateway({}, async (gateway) => {
+      const token = await gateway.grantRun('run-1');
+      expect((await claude(gateway, token)).status).toBe(200);
+      expect((await claude(gateway, token, { model: 'claude-future-9' })).status).toBe(200);
+
+      const usage = await gateway.service.usage('run-1');
+      expect(usage).toMatchObject({
+        calls: 2,
+        inputTokens: 2000,
+        outputTokens: 400,
+        costUsd: null,
+      });
+    });
+  });
+
+  it('answers 504 in the provider’s shape when the provider sends nothing for the idle timeout', async () => {
+    upstream.setScenario({ name: 'stuck', turns: [{ delayMs: 5000, then: { text: 'late' } }] });
+    await withGateway({ idleTimeoutMs: 500 }, async (gateway) => {
+      const token = await gateway.grantRun('run-1');
+      const response = await claude(gateway, token);
+
+      expect(response.status).toBe(504);
+      expect(await response.json()).toMatchObject({
+        type: 'error',
+        error: {
+          type: 'api_error',
+          message: expect.stringMatching(/did not answer in time/) as string,
+        },
+      });
+      await gateway.service.flush();
+      expect(await records('run-1')).toMatchObject([
+        { status: 504, error_code: 'upstream_timeout' },
+      ]);
+    });
+  });
+
+  it('cuts a stream that stalls for the idle timeout', async () => {
+    upstream.setScenario({
+      name: 'stalls',
+      turns: [{ text: 'a stream that stalls between its events' }],
+      chunkDelayMs: 5000,
+    });
+    await withGateway({ idleTimeoutMs: 500 }, async (gateway) => {
+      const token = await gateway.grantRun('run-1');
+      const response = await claude(gateway, token, { stream: true });
+      expect(response.status).toBe(200);
+
+      await expect(response.text()).rejects.toThrow();
+      await gateway.service.flush();
+      expect(await records('run-1')).toMatchObject([
+        { status: 200, streaming: true, error_code: 'upstream_timeout' },
+      ]);
+    });
+  });
+
+  it('stops the provider’s reply when the client goes away, and records that', async () => {
+    upstream.setScenario({
+      name: 'slow',
+      turns: [{ text: 'many words arriving slowly one after the other until the end' }],
+      usage: meteredUsage,
+      chunkDelayMs: 1000,
+    });
+    await withGateway({}, async (gateway) => {
+      const token = await gateway.grantRun('run-1');
+      const controller = new AbortController();
+      const started = performance.now();
+      const response = await fetch(`${gateway.url}/gateway/anthropic/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': token },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 64,
+          messages: [{ role: 'user', content: 'hi' }],
+          stream: true,
+        }),
+        signal: controller.signal,
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      controller.abort();
+
+      await vi.waitFor(
+        async () => {
+          await gateway.service.flush();
+          expect(await records('run-1')).toMatchObject([{ error_code: 'client_closed' }]);
+        },
+        { timeout: 5000, interval: 20 },
+      );
+      const [record] = await records('run-1');
+      // The whole stream would take 8 s or more; the call ended when the client left.
+      expect(record?.duration_ms).toBeLessThan(performance.now() - started + 1);
+      expect(record?.duration_ms).toBeLessThan(4000);
+      // message_start had arrived: its input tokens are metered.
+      expect(record?.input_tokens).toBe(meteredUsage.input);
+    });
+  });
+
+  it('records bodies only when gateway.recordBodies is on', async () => {
+    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    await withGateway({ recordBodies: true }, async (gateway) => {
+      const token = await gateway.grantRun('run-1');
+      expect((await claude(gateway, token)).status).toBe(200);
+      await gateway.service.flush();
+      const [record] = await records('run-1');
+      expect(JSON.parse(record?.request_body ?? '')).toMatchObject({ model: 'claude-sonnet-4-5' });
+      expect(record?.response_body).toContain('hi there');
+      expect(record?.request_body).not.toContain(token);
+    });
+  });
+});
