@@ -52,6 +52,12 @@ export type GrantLookup = { grant: ActiveGrant } | { refusal: string };
 export class GrantRegistry {
   readonly #byHash = new Map<string, ActiveGrant>();
   readonly #byRun = new Map<string, ActiveGrant>();
+  /**
+   * Tokens already seen, as presented, so that a run's later calls skip the hash. In memory
+   * only, for live grants only; the database never holds a token.
+   */
+  readonly #byToken = new Map<string, ActiveGrant>();
+  readonly #tokenOf = new Map<string, string>();
   readonly #ended = new Map<string, EndedGrant>();
 
   add(grant: ActiveGrant): void {
@@ -72,10 +78,16 @@ export class GrantRegistry {
           "missing gateway token: send the run's token (AI_FLOW_AI_GATEWAY_TOKEN) as x-api-key, Authorization: Bearer or x-goog-api-key",
       };
     }
+    const seen = this.#byToken.get(token);
+    if (seen !== undefined && seen.expiresAt > now) return { grant: seen };
     const hash = hashToken(token);
     const grant = this.#byHash.get(hash);
     if (grant !== undefined) {
-      if (grant.expiresAt > now) return { grant };
+      if (grant.expiresAt > now) {
+        this.#byToken.set(token, grant);
+        this.#tokenOf.set(grant.runId, token);
+        return { grant };
+      }
       this.remove(grant.runId, 'expired');
     }
     const ended = this.#ended.get(hash);
@@ -94,6 +106,11 @@ export class GrantRegistry {
     if (grant === undefined) return;
     this.#byRun.delete(runId);
     this.#byHash.delete(grant.tokenHash);
+    const token = this.#tokenOf.get(runId);
+    if (token !== undefined) {
+      this.#byToken.delete(token);
+      this.#tokenOf.delete(runId);
+    }
     this.#ended.set(grant.tokenHash, {
       runId,
       reason,

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 
 export interface UpstreamOptions {
   /** The provider's base URL from configuration; its path, if any, prefixes every route. */
@@ -34,8 +35,10 @@ export class Upstream {
       maxFreeSockets: 64,
       // Idle pooled sockets are closed after this (or the provider's Keep-Alive hint, if lower).
       timeout: 30_000,
+      noDelay: true,
     };
     this.#agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.#boundConnecting(this.#agent, options.connectTimeoutMs);
     this.#hostname = url.hostname.replace(/^\[|\]$/g, '');
     this.#port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
     this.#host = url.host;
@@ -59,19 +62,30 @@ export class Upstream {
       headers: ['host', this.#host, ...headers],
       timeout: this.idleTimeoutMs,
     });
-    outgoing.setNoDelay(true);
-    outgoing.once('socket', (socket) => {
-      if (!socket.connecting) return;
+    return outgoing;
+  }
+
+  /**
+   * Bounds the TCP connect of every new pooled socket, once, where the agent creates it: a
+   * reused socket costs the request nothing.
+   */
+  #boundConnecting(agent: http.Agent, ms: number): void {
+    type CreateConnection = (options: object, callback: (...args: unknown[]) => void) => Socket;
+    const pooled = agent as unknown as { createConnection: CreateConnection };
+    const create = pooled.createConnection.bind(agent);
+    pooled.createConnection = (options, callback) => {
+      const socket = create(options, callback);
+      if (!socket.connecting) return socket;
       const timer = setTimeout(() => {
-        outgoing.destroy(new UpstreamConnectTimeout(this.connectTimeoutMs));
-      }, this.connectTimeoutMs);
+        socket.destroy(new UpstreamConnectTimeout(ms));
+      }, ms);
       const clear = () => {
         clearTimeout(timer);
       };
       socket.once('connect', clear);
       socket.once('close', clear);
-    });
-    return outgoing;
+      return socket;
+    };
   }
 
   /** Closes pooled connections. */
