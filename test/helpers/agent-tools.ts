@@ -5,8 +5,8 @@
  * `$BATON_TEST_TOOL_CACHE` or `~/.cache/baton/test-tools`, by the same ToolCache Baton uses;
  * later runs find them there and download nothing.
  */
-import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -173,4 +173,73 @@ export function sampleLaunchInput(
     variables: { ...secretsAroundRun },
     ...rest,
   };
+}
+
+export interface TempRepoRun extends DirectRun {
+  /** The git work tree the agent ran in. */
+  repo: string;
+  home: string;
+}
+
+/**
+ * Runs an installed CLI's profile directly (no sandbox) in a fresh git repository, with the
+ * gateway's base URLs pointing straight at `providerUrl` (a scripted provider that expects
+ * `token` as its key). Removes nothing: call `cleanup` with the returned directories.
+ */
+export async function runProfileInTempRepo(options: {
+  name: AgentName;
+  tool: InstalledTool | null;
+  providerUrl: string;
+  token: string;
+  prompt: string;
+  timeoutMs: number;
+  headers?: Record<string, string>;
+}): Promise<TempRepoRun> {
+  const root = await mkdtemp(path.join(os.tmpdir(), `baton-${options.name}-cli-`));
+  const repo = path.join(root, 'repo');
+  const home = path.join(root, 'home');
+  await mkdir(repo);
+  await mkdir(home);
+  const git = (...args: string[]) =>
+    execFileSync(
+      'git',
+      ['-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', ...args],
+      {
+        cwd: repo,
+        stdio: 'ignore',
+      },
+    );
+  git('init', '-q', '-b', 'main');
+  await writeFile(path.join(repo, 'README.md'), '# Demo\n');
+  git('add', 'README.md');
+  git('commit', '-q', '-m', 'initial');
+  const profile = agentProfile(options.name);
+  const launch = profile.launch({
+    runId: 'run-cli-test',
+    prompt: options.prompt,
+    workspaceDir: repo,
+    homeDir: home,
+    tool: options.tool,
+    gateway: {
+      anthropicBaseUrl: options.providerUrl,
+      openaiBaseUrl: `${options.providerUrl}/v1`,
+      googleBaseUrl: options.providerUrl,
+      token: options.token,
+      headers: options.headers ?? { 'X-Baton-Run': 'run-cli-test' },
+    },
+    variables: {},
+  });
+  const run = await runLaunchDirectly({
+    launch,
+    parser: profile.parser(),
+    cwd: repo,
+    homeDir: home,
+    timeoutMs: options.timeoutMs,
+  });
+  return { ...run, repo, home };
+}
+
+/** Removes what `runProfileInTempRepo` created. */
+export async function cleanupTempRepo(run: { repo: string } | undefined): Promise<void> {
+  if (run) await rm(path.dirname(run.repo), { recursive: true, force: true });
 }

@@ -159,3 +159,40 @@ describe('Claude Code stream-json parser', () => {
     ]);
   });
 });
+
+describe('Claude Code stream-json parser on output recorded from 2.1.331', () => {
+  it('reads a real write-hello run', async () => {
+    const events = parseLines(
+      new ClaudeCodeOutputParser(),
+      await fixture('recorded-write-hello.jsonl'),
+      0,
+    );
+    expect(events.filter((event) => event.type !== 'usage')).toEqual([
+      { type: 'tool_call', tool: 'Write', summary: '/repo/hello.txt' },
+      { type: 'file_change', path: '/repo/hello.txt', kind: 'add' },
+      { type: 'message', text: 'done' },
+      { type: 'final', text: 'done', isError: false },
+    ]);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'usage', inputTokens: 44193, outputTokens: 34 }),
+    );
+  });
+
+  it('reads a real run whose token the gateway refused: retries, then a clear error', async () => {
+    const events = parseLines(
+      new ClaudeCodeOutputParser(),
+      await fixture('recorded-rejected-token.jsonl'),
+      1,
+    );
+    expect(events.filter((event) => event.type === 'error').map((event) => event.fatal)).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(events.at(-1)).toEqual({
+      type: 'final',
+      text: 'Not logged in · Please run /login (HTTP 401, api_error)',
+      isError: true,
+    });
+  });
+});

@@ -216,7 +216,9 @@ export class ClaudeCodeOutputParser implements AgentOutputParser {
     const result = parsed.data;
     // subtype "success" can come with is_error true (an API error ended the run): read both.
     const isError = result.is_error === true || result.subtype !== 'success';
-    const text = result.result ?? (isError ? describeFailure(result) : this.#lastText);
+    // On an error Claude's own text can mislead ("Not logged in · Please run /login" on a 401
+    // from the gateway); the status and reason go with it.
+    const text = isError ? describeFailure(result) : (result.result ?? this.#lastText);
     this.#result = { text, isError };
     const events: AgentEvent[] = [];
     if (result.usage) {

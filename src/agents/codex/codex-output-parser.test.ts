@@ -117,3 +117,39 @@ describe('Codex exec --json parser', () => {
     }
   });
 });
+
+describe('Codex exec --json parser on output recorded from 0.169.0', () => {
+  it('reads a real write-hello run', async () => {
+    const events = parseLines(
+      new CodexOutputParser(),
+      await fixture('recorded-write-hello.jsonl'),
+      0,
+    );
+    expect(events).toEqual([
+      { type: 'tool_call', tool: 'apply_patch', summary: '/repo/hello.txt' },
+      { type: 'file_change', path: '/repo/hello.txt', kind: 'add' },
+      { type: 'message', text: 'done' },
+      expect.objectContaining({ type: 'usage', cacheReadTokens: 0, cacheWriteTokens: 0 }),
+      { type: 'final', text: 'done', isError: false },
+    ]);
+  });
+
+  it('reads a real run whose token the gateway refused: one retry, then turn.failed', async () => {
+    const events = parseLines(
+      new CodexOutputParser(),
+      await fixture('recorded-rejected-token.jsonl'),
+      1,
+    );
+    expect(events.map((event) => (event.type === 'error' ? event.fatal : event.type))).toEqual([
+      false,
+      false,
+      true,
+      'final',
+    ]);
+    expect(events.at(-1)).toMatchObject({
+      type: 'final',
+      text: expect.stringContaining('401 Unauthorized') as string,
+      isError: true,
+    });
+  });
+});

@@ -13,8 +13,11 @@ export const codexTool: ToolSpec = {
   bin: 'node_modules/.bin/codex',
 };
 
-/** Retries of one model request and of one broken stream (Codex's defaults are higher). */
-export const codexMaxRetries = 2;
+/**
+ * Retries of one model request and of one broken stream. They multiply: with 2 and 2 a gateway
+ * answering 500 got 9 requests; with 1 and 1 it gets at most 4 (2 on a 401).
+ */
+export const codexMaxRetries = 1;
 
 /** The environment variable Codex reads the gateway token from (`env_key`). */
 export const codexTokenVariable = 'BATON_GATEWAY_TOKEN';

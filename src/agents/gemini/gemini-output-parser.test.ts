@@ -103,3 +103,40 @@ describe('Gemini CLI stream-json parser', () => {
     }
   });
 });
+
+describe('Gemini CLI parser on output recorded from 0.61.0', () => {
+  it('reads a real write-hello run', async () => {
+    const events = parseLines(
+      new GeminiOutputParser(),
+      await fixture('recorded-write-hello.jsonl'),
+      0,
+    );
+    expect(events).toEqual([
+      { type: 'tool_call', tool: 'write_file', summary: 'hello.txt' },
+      // The real tool_result of write_file has no output text: Baton cannot tell add from update.
+      { type: 'file_change', path: 'hello.txt', kind: 'update' },
+      { type: 'message', text: 'done' },
+      {
+        type: 'usage',
+        inputTokens: 24588,
+        outputTokens: 27,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+      },
+      { type: 'final', text: 'done', isError: false },
+    ]);
+  });
+
+  it('reads a real run whose token the gateway refused (exit code 145 = 401 mod 256)', async () => {
+    const events = parseLines(
+      new GeminiOutputParser(),
+      await fixture('recorded-rejected-token.jsonl'),
+      145,
+    );
+    expect(events.at(-1)).toEqual({
+      type: 'final',
+      text: '[API Error: {"error":{"code":401,"message":"invalid x-api-key","status":"UNAUTHENTICATED"}}]',
+      isError: true,
+    });
+  });
+});

@@ -89,3 +89,32 @@ describe('Opencode run --format json parser', () => {
     }
   });
 });
+
+describe('Opencode parser on output recorded from 1.18.33', () => {
+  it('reads a real write-hello run', async () => {
+    const events = parseLines(
+      new OpencodeOutputParser(),
+      await fixture('recorded-write-hello.jsonl'),
+      0,
+    );
+    expect(events.filter((event) => event.type !== 'usage')).toEqual([
+      { type: 'tool_call', tool: 'write', summary: '/repo/hello.txt' },
+      { type: 'file_change', path: '/repo/hello.txt', kind: 'add' },
+      { type: 'message', text: 'done' },
+      { type: 'final', text: 'done', isError: false },
+    ]);
+    expect(events.filter((event) => event.type === 'usage')).toHaveLength(2);
+  });
+
+  it('reads a real run whose token the gateway refused', async () => {
+    const events = parseLines(
+      new OpencodeOutputParser(),
+      await fixture('recorded-rejected-token.jsonl'),
+      1,
+    );
+    expect(events).toEqual([
+      { type: 'error', message: 'invalid x-api-key', fatal: true },
+      { type: 'final', text: 'invalid x-api-key', isError: true },
+    ]);
+  });
+});
