@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { claudeCodeBody, opencodeAnthropicBody, workDir } from './agent-request-bodies.ts';
+import { claudeCodeBody, workDir } from './claude-codex-request-bodies.ts';
+import { opencodeAnthropicBody } from './opencode-gemini-request-bodies.ts';
 import {
   anthropicHeaders,
   post,

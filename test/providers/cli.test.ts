@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { opencodeChatBody } from './agent-request-bodies.ts';
+import { opencodeChatBody } from './opencode-gemini-request-bodies.ts';
 
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli.ts');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { geminiBody, geminiRouterBody } from './agent-request-bodies.ts';
+import { geminiBody, geminiRouterBody } from './opencode-gemini-request-bodies.ts';
 import { googleHeaders, post, postJson, startProvider, upstreamKeys } from './provider-fixture.ts';
 import { eventData, readServerSentEvents } from './server-sent-events.ts';
 import type { Scenario } from './scripted-provider.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { opencodeChatBody, workDir } from './agent-request-bodies.ts';
+import { workDir } from './claude-codex-request-bodies.ts';
+import { opencodeChatBody } from './opencode-gemini-request-bodies.ts';
 import { openaiHeaders, post, postJson, startProvider } from './provider-fixture.ts';
 import { readServerSentEvents } from './server-sent-events.ts';
 import type { Scenario } from './scripted-provider.ts';
@@ -220,5 +221,7 @@ describe('OpenAI chat completions', () => {
     expect(body.object).toBe('list');
     expect(body.data[0]?.object).toBe('model');
     expect(provider.requests[0]?.protocol).toBe('openai-chat');
+    const one = await fetch(`${provider.url}/v1/models/gpt-5.5`, { headers: openaiHeaders });
+    expect(await one.json()).toEqual(expect.objectContaining({ id: 'gpt-5.5', object: 'model' }));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codexBody, workDir } from './agent-request-bodies.ts';
+import { codexBody, workDir } from './claude-codex-request-bodies.ts';
 import { openaiHeaders, post, postJson, startProvider } from './provider-fixture.ts';
 import { eventData, readServerSentEvents } from './server-sent-events.ts';
 import type { Scenario } from './scripted-provider.ts';

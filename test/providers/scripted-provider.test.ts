@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
-import { claudeCodeBody, opencodeChatBody, workDir } from './agent-request-bodies.ts';
+import { claudeCodeBody, workDir } from './claude-codex-request-bodies.ts';
+import { opencodeChatBody } from './opencode-gemini-request-bodies.ts';
 import {
   anthropicHeaders,
   googleHeaders,

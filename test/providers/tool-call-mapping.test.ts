@@ -3,13 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  claudeCodeBody,
-  codexBody,
-  geminiBody,
-  opencodeChatBody,
-  workDir,
-} from './agent-request-bodies.ts';
+import { claudeCodeBody, codexBody, workDir } from './claude-codex-request-bodies.ts';
+import { geminiBody, opencodeChatBody } from './opencode-gemini-request-bodies.ts';
 import { readAnthropicFacts } from './anthropic-messages.ts';
 import { readChatFacts } from './openai-chat-completions.ts';
 import { readGeminiFacts } from './gemini-generate-content.ts';
