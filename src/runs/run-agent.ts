@@ -141,8 +141,10 @@ export async function runAgent(deps: AgentRunDeps, input: AgentRunInput): Promis
     environment: input.env,
     noteableType: run.noteable.type,
     requestedBy: run.requestedBy.username,
+    // Pointed at only when AI_FLOW_CONTEXT was cut to GitLab's bound.
     contextFile:
-      input.env.AI_FLOW_CONTEXT_FILE !== undefined && run.fullContext !== ''
+      input.env.AI_FLOW_CONTEXT_FILE !== undefined &&
+      run.fullContext.length > (input.env.AI_FLOW_CONTEXT ?? '').length
         ? input.env.AI_FLOW_CONTEXT_FILE
         : null,
   });

@@ -36,14 +36,15 @@ const cases: AgentCase[] = [
 /** Generous: the first run of a CLI on a machine installs it from npm (up to a few minutes). */
 const agentTimeout = 600_000;
 
+/**
+ * strace in a shell of its own: the sandbox's first process also parents the port forwarders,
+ * and strace in its place would wait for them for ever.
+ */
 const tracer = (command: string[]): string[] => [
-  'strace',
-  '-f',
-  '-qq',
-  '-e',
-  'trace=connect,sendto,sendmsg,sendmmsg',
-  '-e',
-  'signal=none',
+  '/bin/sh',
+  '-c',
+  'strace -f -qq -e trace=connect,sendto,sendmsg,sendmmsg -e signal=none -- "$@"',
+  'traced',
   ...command,
 ];
 
@@ -63,16 +64,17 @@ function selfBlindPattern(secret: string): string {
 }
 
 /**
- * A shell line that searches the sandbox for the secrets: every process's environment and
- * arguments, and every readable file outside the operating system's own directories.
+ * A shell line (its markers split in two, so that the command's own text never reads as its
+ * output) that searches the sandbox for the secrets: every process's environment and arguments,
+ * and every readable file outside the operating system's own directories. Each hit prints
+ * `FOUND <label>: <where>`.
  */
-function leakSearch(secrets: string[]): string {
+function leakSearch(label: string, secrets: string[]): string {
   const pattern = secrets.map(selfBlindPattern).join('|');
   return [
     `p='${pattern}'`,
-    'for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < "$f" 2>/dev/null | grep -E -q "$p" && echo "LEAK in $f"; done',
-    'grep -r -l -E "$p" / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev --exclude-dir=usr --exclude-dir=lib --exclude-dir=lib64 --exclude-dir=bin --exclude-dir=sbin --exclude-dir=boot 2>/dev/null | head -5 | sed "s/^/LEAK in /"',
-    'echo "leak search finished"',
+    `for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < "$f" 2>/dev/null | grep -E -q "$p" && echo "FOU""ND ${label}: $f"; done`,
+    `grep -r -l -E "$p" / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev --exclude-dir=usr --exclude-dir=lib --exclude-dir=lib64 --exclude-dir=bin --exclude-dir=sbin --exclude-dir=boot 2>/dev/null | head -5 | sed "s/^/FOU""ND ${label}: /"`,
   ].join('; ');
 }
 
@@ -90,7 +92,7 @@ describeEachDatabase(
       provider = undefined;
     });
 
-    async function start(agent: AgentCase, scenario: Scenario) {
+    async function start(agent: AgentCase, scenario: Scenario, flowOptions = '') {
       await ensureTestTools([agent.agent]);
       provider = await startScriptedProvider({
         keys: { anthropic: providerKey, openai: providerKey, google: providerKey },
@@ -111,21 +113,30 @@ describeEachDatabase(
       });
       // A token of its own, so that no file anywhere holds it by chance (the search is global).
       const accountToken = await harness.newServiceAccountToken('claude-agent');
-      const flowPath = `.gitlab/duo/flows/${agent.agent}.yaml`;
-      await harness.commitFile(flowPath, `agent: ${agent.agent}\nmodel: ${agent.model}\n`);
+      const flowPath = `.gitlab/duo/flows/native-${agent.agent}.yaml`;
+      await harness.commitFile(
+        flowPath,
+        `agent: ${agent.agent}\nmodel: ${agent.model}\n${flowOptions}`,
+      );
       await harness.addTrigger({ flow: { kind: 'config_path', path: flowPath } });
       return { harness, provider, accountToken };
     }
 
-    async function mention(h: BatonHarness, text: string): Promise<{ run: Run; discussionId: string }> {
+    async function mention(
+      h: BatonHarness,
+      text: string,
+    ): Promise<{ run: Run; discussionId: string }> {
       const { discussionId } = await h.commentOnIssue('alice', `@claude-agent ${text}`);
       await h.processed();
       const queued = await h.onlyRun();
       return { run: await h.waitForRun(queued.id), discussionId };
     }
 
-    async function runLog(h: BatonHarness, runId: string): Promise<string> {
-      return (await h.services.logs.read(runId)).entries.map((e) => e.text).join('');
+    async function runLog(h: BatonHarness, runId: string, stream?: 'stderr'): Promise<string> {
+      return (await h.services.logs.read(runId)).entries
+        .filter((e) => stream === undefined || e.stream === stream)
+        .map((e) => e.text)
+        .join('');
     }
 
     it.each(cases)(
@@ -141,9 +152,9 @@ describeEachDatabase(
         const file = (await h.rest(
           'root',
           'GET',
-          `/projects/${encodeURIComponent(projectPath)}/repository/files/hello.txt/raw?ref=workloads/${run.id}`,
-        )) as unknown;
-        expect(String(file).trim()).toBe('hi from agent');
+          `/projects/${encodeURIComponent(projectPath)}/repository/files/hello.txt?ref=workloads/${run.id}`,
+        )) as { content: string };
+        expect(Buffer.from(file.content, 'base64').toString('utf8').trim()).toBe('hi from agent');
         const mrs = (await h.rest(
           'root',
           'GET',
@@ -164,8 +175,12 @@ describeEachDatabase(
         }
 
         // Nothing but the gateway's forwarded port was ever dialled from inside.
-        const hosts = attemptedHosts(log);
-        expect(hosts.length, 'strace recorded no connection at all').toBeGreaterThan(0);
+        // strace writes to the CLI's stderr.
+        const hosts = attemptedHosts(await runLog(h, run.id, 'stderr'));
+        expect(
+          hosts.length,
+          `strace recorded no connection at all:\n${log.slice(-4000)}`,
+        ).toBeGreaterThan(0);
         expect(hosts).toEqual([`127.0.0.1:${sandboxApiPort}`]);
       },
       agentTimeout,
@@ -175,11 +190,34 @@ describeEachDatabase(
       'leaves no provider key and no forge token anywhere inside the sandbox',
       async () => {
         const probe: Scenario = { name: 'leak-search', turns: [{ shell: '' }, { text: 'done' }] };
-        const { harness: h, provider: p, accountToken } = await start(cases[0] as AgentCase, probe);
+        // Claude Code runs no shell command in -p mode unless the flow allows its Bash tool. The
+        // flow also lists a variable: the canary the search must find, or it proves nothing.
+        const {
+          harness: h,
+          provider: p,
+          accountToken,
+        } = await start(
+          cases[0] as AgentCase,
+          probe,
+          'allowed_tools:\n  - Bash\nvariables:\n  - BATON_CANARY\n',
+        );
+        const canary = `canary-${randomBytes(12).toString('hex')}`;
+        await h.services.variables.set({
+          connectionId: 'devforge',
+          scope: { type: 'project', path: projectPath },
+          key: 'BATON_CANARY',
+          value: canary,
+        });
         p.setScenario({
           name: 'leak-search',
           turns: [
-            { shell: leakSearch([providerKey, accountToken, h.webhookSecret]) },
+            {
+              shell: [
+                leakSearch('secret', [providerKey, accountToken, h.webhookSecret]),
+                leakSearch('canary', [canary]),
+                'echo "search fin""ished"',
+              ].join('; '),
+            },
             { text: 'searched' },
           ],
         });
@@ -188,8 +226,9 @@ describeEachDatabase(
         expect(run.status, `${run.failure ?? ''}\n${log.slice(-3000)}`).toBe('succeeded');
         // The search's output went back to the model as the tool's result.
         const results = JSON.stringify(p.requests.map((r) => r.body));
-        expect(results).toContain('leak search finished');
-        expect(results).not.toContain('LEAK in');
+        expect(results).toContain('search finished');
+        expect(results).toMatch(/FOUND canary: \/proc\/\d+\/environ/);
+        expect(results.match(/FOUND secret: [^\\"]*/g) ?? []).toEqual([]);
       },
       agentTimeout,
     );
