@@ -291,6 +291,35 @@ describeEachDatabase('gateway authentication and keys', (getDatabase) => {
     });
   });
 
+  it('forwards a request body that arrives in chunks, without a content-length', async () => {
+    await withGateway({}, async (gateway) => {
+      const token = await gateway.grantRun('run-1');
+      const before = upstream.requests.length;
+      const encoder = new TextEncoder();
+      const pieces = [
+        anthropicBody.slice(0, 20),
+        anthropicBody.slice(20, 50),
+        anthropicBody.slice(50),
+      ];
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const piece of pieces) controller.enqueue(encoder.encode(piece));
+          controller.close();
+        },
+      });
+      const response = await fetch(`${gateway.url}/gateway/anthropic/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': token },
+        body,
+        duplex: 'half',
+      });
+
+      expect(response.status).toBe(200);
+      expect(upstream.requests[before]?.body).toEqual(JSON.parse(anthropicBody));
+      expect(upstream.requests[before]?.headers['transfer-encoding']).toBe('chunked');
+    });
+  });
+
   it('serves every route: token counts, model lists, Gemini’s JSON-array stream', async () => {
     await withGateway({}, async (gateway) => {
       const token = await gateway.grantRun('run-1');

@@ -37,6 +37,7 @@ export type GatewayErrorKind =
   | 'budget_exceeded'
   | 'no_provider_key'
   | 'not_found'
+  | 'bad_request'
   | 'upstream_unreachable'
   | 'upstream_timeout';
 
@@ -47,6 +48,7 @@ export const errorStatus: Record<GatewayErrorKind, number> = {
   budget_exceeded: 403,
   no_provider_key: 403,
   not_found: 404,
+  bad_request: 400,
   upstream_unreachable: 502,
   upstream_timeout: 504,
 };

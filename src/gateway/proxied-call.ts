@@ -151,11 +151,20 @@ export class ProxiedCall {
 
   #send(): void {
     this.#attempts += 1;
-    const outgoing = this.#upstream.request(
-      this.#req.method ?? 'POST',
-      this.#pathAndQuery,
-      this.#headers,
-    );
+    let outgoing: ClientRequest;
+    try {
+      outgoing = this.#upstream.request(
+        this.#req.method ?? 'POST',
+        this.#pathAndQuery,
+        this.#headers,
+      );
+    } catch (error) {
+      // node:http refuses to send a header it considers malformed.
+      const message = `Baton's gateway cannot forward this request: ${error instanceof Error ? error.message : String(error)}`;
+      sendProviderError(this.#res, this.#provider, 'bad_request', message);
+      this.#finish('bad_request', message, errorStatus.bad_request);
+      return;
+    }
     this.#outgoing = outgoing;
     outgoing.on('response', (reply) => {
       this.#onReply(reply);
@@ -205,7 +214,16 @@ export class ProxiedCall {
     if (status >= 400) this.#errorBody = new BoundedText(maxErrorBytes);
     if (this.#ctx.recordBodies) this.#responseBody = new BoundedText(maxRecordedBodyBytes);
     const res = this.#res;
-    res.writeHead(status, headers);
+    try {
+      res.writeHead(status, headers);
+    } catch (error) {
+      // A header node:http will not write back; the reply cannot be passed on as it is.
+      reply.destroy();
+      const message = `${this.#provider.name} sent a reply Baton's gateway cannot pass on: ${error instanceof Error ? error.message : String(error)}`;
+      sendProviderError(res, this.#provider, 'upstream_unreachable', message);
+      this.#finish('upstream_broken', message, errorStatus.upstream_unreachable);
+      return;
+    }
     reply.on('data', (chunk: Buffer) => {
       if (!res.write(chunk)) reply.pause();
       this.#tap?.write(chunk);

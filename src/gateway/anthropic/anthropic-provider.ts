@@ -17,6 +17,7 @@ const errorTypes: Record<GatewayErrorKind, string> = {
   budget_exceeded: 'permission_error',
   no_provider_key: 'permission_error',
   not_found: 'not_found_error',
+  bad_request: 'invalid_request_error',
   upstream_unreachable: 'api_error',
   upstream_timeout: 'api_error',
 };

@@ -14,6 +14,7 @@ const statuses: Record<GatewayErrorKind, string> = {
   budget_exceeded: 'PERMISSION_DENIED',
   no_provider_key: 'PERMISSION_DENIED',
   not_found: 'NOT_FOUND',
+  bad_request: 'INVALID_ARGUMENT',
   upstream_unreachable: 'UNAVAILABLE',
   upstream_timeout: 'DEADLINE_EXCEEDED',
 };

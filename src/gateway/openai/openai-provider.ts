@@ -12,6 +12,7 @@ const errors: Record<GatewayErrorKind, { type: string; code: string }> = {
   budget_exceeded: { type: 'insufficient_quota', code: 'budget_exceeded' },
   no_provider_key: { type: 'invalid_request_error', code: 'no_provider_key' },
   not_found: { type: 'invalid_request_error', code: 'unknown_url' },
+  bad_request: { type: 'invalid_request_error', code: 'bad_request' },
   upstream_unreachable: { type: 'server_error', code: 'upstream_unreachable' },
   upstream_timeout: { type: 'server_error', code: 'upstream_timeout' },
 };
