@@ -3,6 +3,7 @@
  * `main(args)`, resolving to the exit code (0 for any measurement, non-zero if something broke).
  */
 const benches: Record<string, () => Promise<{ main: (args: string[]) => Promise<number> }>> = {
+  gateway: () => import('./gateway.ts'),
   intake: () => import('./intake.ts'),
   'run-start': () => import('./run-start.ts'),
 };
