@@ -93,8 +93,10 @@ export async function startDemo(options: {
     if (configured.apiKey !== undefined || model === null) return configured;
     return { baseUrl: model.url, apiKey: demoKey };
   };
+  const adminToken = base.admin.token ?? randomBytes(18).toString('base64url');
   const config: Config = {
     ...base,
+    admin: { token: adminToken },
     dataDir: path.join(demoDir, 'baton'),
     server: { ...base.server, port: options.ports?.baton ?? base.server.port },
     gateway: {
@@ -189,7 +191,8 @@ export async function startDemo(options: {
   say(
     `The first run installs Claude Code from npm into ${config.agents.toolCacheDir ?? ''} (about 190 MB, once).`,
   );
-  say('Connect a real GitLab instead: see "Connect GitLab" in README.md.');
+  say(`Admin API: BATON_ADMIN_TOKEN=${adminToken} BATON_URL=${batonUrl} npx baton admin --help`);
+  say('Connect a real GitLab instead: see "Connect a real GitLab" in README.md.');
   say('');
 
   return {

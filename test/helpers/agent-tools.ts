@@ -23,11 +23,12 @@ import { ToolCache } from '../../src/agents/tool-cache.ts';
 import type { AgentName } from '../../src/flows/flow-definition.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 
-/** Where test runs keep agent CLIs between runs. */
+/**
+ * Where test runs keep agent CLIs between runs (about 1.3 GB, so not per run). Not under HOME:
+ * sandboxed runs bind the cache from its own path, and run uids cannot traverse /root.
+ */
 export function testToolCacheDir(): string {
-  return (
-    process.env['BATON_TEST_TOOL_CACHE'] ?? path.join(os.homedir(), '.cache', 'baton', 'test-tools')
-  );
+  return process.env['BATON_TEST_TOOL_CACHE'] ?? path.join('/var/tmp', 'baton', 'test-tools');
 }
 
 let sharedCache: ToolCache | undefined;

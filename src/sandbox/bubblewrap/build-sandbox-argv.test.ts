@@ -104,11 +104,12 @@ describe('sandbox argv', () => {
     ]);
   });
 
-  it('sets the proxy variables and an empty NO_PROXY when a network policy is given', () => {
+  it('sets the proxy variables, with only loopback (forwarded ports) around it, when a network policy is given', () => {
     expect(layout.env).toMatchObject({
       HTTPS_PROXY: 'http://127.0.0.1:3128',
       http_proxy: 'http://127.0.0.1:3128',
-      NO_PROXY: '',
+      NO_PROXY: '127.0.0.1,localhost,::1',
+      no_proxy: '127.0.0.1,localhost,::1',
       HOME: '/home/agent',
     });
     expect(buildSandboxEnv({ ...spec, env: {} }, undefined)).toEqual({

@@ -72,6 +72,9 @@ export interface SandboxArgv {
   bwrapOptions: string[];
 }
 
+/** Hosts that reach the sandbox's own loopback, where only forwarded ports listen. */
+const loopbackHosts = '127.0.0.1,localhost,::1';
+
 export function buildSandboxEnv(
   spec: SandboxSpec,
   proxyUrl: string | undefined,
@@ -80,9 +83,10 @@ export function buildSandboxEnv(
   if (proxyUrl !== undefined) {
     for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'])
       env[name] = proxyUrl;
-    // An inherited NO_PROXY=localhost would send traffic around the proxy, where nothing listens.
-    env['NO_PROXY'] = '';
-    env['no_proxy'] = '';
+    // Loopback inside holds only what Baton forwards (its API and model gateway): never through
+    // the proxy, which refuses internal addresses. Everything else goes through it.
+    env['NO_PROXY'] = loopbackHosts;
+    env['no_proxy'] = loopbackHosts;
   }
   return env;
 }
