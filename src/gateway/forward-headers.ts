@@ -115,6 +115,8 @@ export function responseHeaders(raw: readonly string[]): ReplyHeaders {
 
 /** Removes the headers a `Connection` header names (they are hop-by-hop too). */
 function removeListed(headers: string[], connection: string, caseless = false): void {
+  const plain = connection.toLowerCase();
+  if (plain === 'keep-alive' || plain === 'close') return;
   const listed = connection
     .split(',')
     .map((t) => t.trim().toLowerCase())

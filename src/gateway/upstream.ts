@@ -33,8 +33,11 @@ export class Upstream {
       scheduling: 'lifo',
       maxSockets: 256,
       maxFreeSockets: 64,
-      // Idle pooled sockets are closed after this (or the provider's Keep-Alive hint, if lower).
-      timeout: 30_000,
+      // The socket timeout, in use and pooled: the idle timeout of a call, and how long an unused
+      // pooled socket is kept (less when the provider's Keep-Alive hint says so). One value for
+      // both, so that no request re-arms the socket's timer; a pooled socket the provider closed
+      // meanwhile is retried by the caller.
+      timeout: options.idleTimeoutMs,
       noDelay: true,
     };
     this.#agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
@@ -48,9 +51,8 @@ export class Upstream {
   }
 
   /**
-   * Starts a request; the caller writes the body, listens for `response` and `error`. The
-   * socket timeout is the idle timeout (no header, no chunk for that long); connecting has its
-   * own, shorter bound.
+   * Starts a request; the caller writes the body, listens for `response`, `error` and `timeout`
+   * (no header, no chunk for the idle timeout); connecting has its own, shorter bound.
    */
   request(method: string, pathAndQuery: string, headers: string[]): http.ClientRequest {
     const outgoing = this.#request({
@@ -60,7 +62,6 @@ export class Upstream {
       method,
       path: `${this.#basePath}${pathAndQuery}`,
       headers: ['host', this.#host, ...headers],
-      timeout: this.idleTimeoutMs,
     });
     return outgoing;
   }
