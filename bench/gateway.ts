@@ -199,35 +199,80 @@ async function sequential(
   return { total: summaries(total), firstByte: summaries(firstByte) };
 }
 
-/** `connections` closed loops on keep-alive sockets for `seconds`, after a one-second warm-up. */
+interface RateResult {
+  perSecond: Record<Path, number>;
+  /** CPU of Baton's process per request, µs, while it served the floor and the gateway. */
+  batonCpuUs: { floor: number; baton: number };
+}
+
+/**
+ * `connections` closed loops on keep-alive sockets per path, in one-second turns (the paths
+ * alternate, so that a burst of load from elsewhere falls on all of them alike), after a warm-up.
+ */
 async function throughput(
-  path: Path,
-  target: Target,
+  endpoints: Endpoints,
+  paths: readonly Path[],
+  api: Api,
   options: { connections: number; seconds: number },
+  baton: Child<BatonHandlers>,
   failures: Failures,
-): Promise<number> {
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: options.connections,
-    maxFreeSockets: options.connections,
-  });
-  try {
-    const send = async () => {
-      const timing = await timedRequest(agent, target);
-      sent[path] += 1;
-      failures.check(`${path} ×${options.connections}`, timing);
-    };
-    await closedLoop({ count: 1e9, concurrency: options.connections, maxMs: 1000, send });
-    const run = await closedLoop({
+): Promise<RateResult> {
+  const agents = new Map(
+    paths.map((p) => [
+      p,
+      new Agent({
+        keepAlive: true,
+        maxSockets: options.connections,
+        maxFreeSockets: options.connections,
+      }),
+    ]),
+  );
+  const done = new Map<Path, { requests: number; ms: number; cpuUs: number }>(
+    paths.map((p) => [p, { requests: 0, ms: 0, cpuUs: 0 }]),
+  );
+  const loop = (path: Path, maxMs: number) => {
+    const agent = agents.get(path) as Agent;
+    const target = targetFor(endpoints, path, api, false);
+    return closedLoop({
       count: 1e9,
       concurrency: options.connections,
-      maxMs: options.seconds * 1000,
-      send,
+      maxMs,
+      send: async () => {
+        const timing = await timedRequest(agent, target);
+        sent[path] += 1;
+        failures.check(`${path} ×${options.connections}`, timing);
+      },
     });
-    return (run.started / run.elapsedMs) * 1000;
+  };
+  try {
+    for (const path of paths) await loop(path, 500);
+    for (let turn = 0; turn < options.seconds; turn += 1) {
+      for (const path of paths) {
+        const before = await baton.call('cpu');
+        const run = await loop(path, 1000);
+        const after = await baton.call('cpu');
+        const total = done.get(path);
+        if (total === undefined) continue;
+        total.requests += run.started;
+        total.ms += run.elapsedMs;
+        total.cpuUs += after.user - before.user + after.system - before.system;
+      }
+    }
   } finally {
-    agent.destroy();
+    for (const agent of agents.values()) agent.destroy();
   }
+  const rate = (p: Path) => {
+    const total = done.get(p);
+    return total === undefined ? Number.NaN : (total.requests / total.ms) * 1000;
+  };
+  const cpu = (p: Path) => {
+    const total = done.get(p);
+    return total === undefined ? Number.NaN : total.cpuUs / Math.max(1, total.requests);
+  };
+  return {
+    perSecond: Object.fromEntries(paths.map((p) => [p, rate(p)])) as Record<Path, number>,
+    batonCpuUs: { floor: cpu('floor'), baton: cpu('baton') },
+  };
 }
 
 const pass = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -327,25 +372,10 @@ export async function main(args: string[]): Promise<number> {
     }
     await provider.call('requestCount');
 
-    const rates: Record<Api, Record<Path, number>> = {
-      anthropic: { direct: 0, floor: 0, baton: 0, portkey: Number.NaN },
-      openai: { direct: 0, floor: 0, baton: 0, portkey: Number.NaN },
-    };
-    // CPU of Baton's process per request, for its gateway and for the floor proxy beside it.
-    const cpu = { floor: { ms: 0, requests: 0 }, baton: { ms: 0, requests: 0 } };
+    const rates = {} as Record<Api, RateResult>;
     for (const api of apis) {
-      for (const path of paths) {
-        const target = targetFor(endpoints, path, api, false);
-        const before = await baton.call('cpu');
-        const sentBefore = sent[path];
-        rates[api][path] = await throughput(path, target, options, failures);
-        if (path === 'baton' || path === 'floor') {
-          const after = await baton.call('cpu');
-          cpu[path].ms += (after.user - before.user + after.system - before.system) / 1000;
-          cpu[path].requests += sent[path] - sentBefore;
-        }
-        await provider.call('requestCount');
-      }
+      rates[api] = await throughput(endpoints, paths, api, options, baton, failures);
+      await provider.call('requestCount');
     }
     const records = await baton.call('records');
     if (records !== sent.baton) {
@@ -371,20 +401,23 @@ export async function main(args: string[]): Promise<number> {
       streamed,
       'firstByte',
     );
-    const rateRows = apis.map((api) => [
-      apiLabel[api],
-      ...paths.map((p) => perSecond(rates[api][p])),
-      ratio(rates[api].baton / rates[api].direct),
-      options.portkey ? ratio(rates[api].baton / rates[api].portkey) : 'n/a',
-    ]);
+    const rateRows = apis.map((api) => {
+      const r = rates[api].perSecond;
+      return [
+        apiLabel[api],
+        ...paths.map((p) => perSecond(r[p])),
+        ratio(r.baton / r.direct),
+        options.portkey ? ratio(r.baton / r.portkey) : 'n/a',
+      ];
+    });
     console.log(
-      `\nRequests/s at ${options.connections} keep-alive connections, non-streaming, ${options.seconds} s each\n` +
+      `\nRequests/s at ${options.connections} keep-alive connections, non-streaming, ${options.seconds} one-second turns each\n` +
         table([['', ...paths, 'baton ÷ direct', 'baton ÷ portkey'], ...rateRows]),
     );
-    const perRequest = (c: { ms: number; requests: number }) =>
-      ((c.ms * 1000) / Math.max(1, c.requests)).toFixed(0);
+    const cpuOf = (path: 'floor' | 'baton') =>
+      apis.map((api) => `${rates[api].batonCpuUs[path].toFixed(0)} µs`).join(' / ');
     console.log(
-      `\nCPU of Baton's process per request in the rate runs (warm-up included): gateway ${perRequest(cpu.baton)} µs, floor proxy ${perRequest(cpu.floor)} µs` +
+      `\nCPU of Baton's process per request in the rate runs (Anthropic / OpenAI): gateway ${cpuOf('baton')}, floor proxy ${cpuOf('floor')}` +
         `\nCall records written: ${records.toLocaleString('en-US')} of ${sent.baton.toLocaleString('en-US')} calls through the gateway`,
     );
 
@@ -407,7 +440,7 @@ export async function main(args: string[]): Promise<number> {
     }
     if (options.portkey) {
       for (const api of apis) {
-        const r = rates[api].baton / rates[api].portkey;
+        const r = rates[api].perSecond.baton / rates[api].perSecond.portkey;
         console.log(
           `  ${apiLabel[api]}: ${ratio(r)} Portkey's requests/s, ≥ ${targets.throughputVsPortkey}× — ${pass(r >= targets.throughputVsPortkey)}`,
         );
