@@ -1,3 +1,4 @@
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/database.ts';
 import {
@@ -38,6 +39,47 @@ function claude(
       stream: options.stream ?? false,
     }),
   });
+}
+
+/**
+ * A TCP relay to the provider that resets a connection when a second request arrives on it after
+ * a reply went back: what a client sees when it reuses a pooled connection the provider has just
+ * closed. Returns its URL and how many connections it reset.
+ */
+async function startResettingRelay(target: string) {
+  const { port } = new URL(target);
+  let resets = 0;
+  const relay = createServer((client) => {
+    const server = createConnection({ host: '127.0.0.1', port: Number(port) });
+    let replied = false;
+    server.on('data', (chunk) => {
+      replied = true;
+      client.write(chunk);
+    });
+    client.on('data', (chunk) => {
+      if (replied) {
+        resets += 1;
+        client.resetAndDestroy();
+        server.destroy();
+        return;
+      }
+      server.write(chunk);
+    });
+    client.on('error', () => server.destroy());
+    server.on('error', () => client.destroy());
+    client.on('close', () => server.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    resets: () => resets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        relay.close(() => {
+          resolve();
+        });
+      }),
+  };
 }
 
 describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
@@ -199,6 +241,27 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
       // message_start had arrived: its input tokens are metered.
       expect(record?.input_tokens).toBe(meteredUsage.input);
     });
+  });
+
+  it('sends a call again on a new connection when the provider reset the pooled one', async () => {
+    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    const relay = await startResettingRelay(upstream.url);
+    try {
+      await withGateway({ upstreamUrl: relay.url }, async (gateway) => {
+        const token = await gateway.grantRun('run-1');
+        const before = upstream.requests.length;
+        for (let i = 0; i < 3; i += 1) {
+          const response = await claude(gateway, token);
+          expect(response.status).toBe(200);
+          expect(await response.text()).toContain('hi there');
+        }
+        expect(relay.resets()).toBe(2);
+        expect(upstream.requests.length - before).toBe(3);
+        expect(upstream.requests.at(-1)?.body).toMatchObject({ model: 'claude-sonnet-4-5' });
+      });
+    } finally {
+      await relay.close();
+    }
   });
 
   it('records bodies only when gateway.recordBodies is on', async () => {
