@@ -181,6 +181,8 @@ describeEachDatabase('Baton killed with kill -9 in the middle of a run', (getDat
         active: true,
         flow: { kind: 'config_path', path: flowPath },
       });
+      // As a stopping Baton does: nothing of these services may touch the database after it.
+      await services.gateway.stop();
     });
   }
 
