@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../../errors/app-error.ts';
@@ -188,6 +189,81 @@ describe('GitLabHttp', () => {
     const error = await failure(http.request('POST', '/x', { body: {}, schema: user }));
     expect(error.code).toBe('FORGE_UNAVAILABLE');
     expect(waits).toHaveLength(2);
+  });
+});
+
+describe('GitLabHttp transport', () => {
+  it('reads a gzip-compressed answer', async () => {
+    const forge = await scripted([
+      (req, res) => {
+        expect(req.headers['accept-encoding']).toContain('gzip');
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+          .end(gzipSync(JSON.stringify({ id: 9 })));
+      },
+    ]);
+    await expect(client(forge.url).request('GET', '/user', { schema: user })).resolves.toEqual({
+      id: 9,
+    });
+  });
+
+  it('keeps the connection for the next call', async () => {
+    const forge = await scripted([json(200, { id: 1 }), json(200, { id: 2 })]);
+    const sockets = new Set<unknown>();
+    forge.server.on('request', (req: IncomingMessage) => sockets.add(req.socket));
+    const http = client(forge.url);
+    await http.request('GET', '/user', { schema: user });
+    await http.request('GET', '/user', { schema: user });
+    expect(sockets.size).toBe(1);
+  });
+
+  it('never follows a redirect, so the token does not travel, and never repeats a POST', async () => {
+    const forge = await scripted([
+      (_req, res) => {
+        res.writeHead(302, { location: 'http://203.0.113.9/api/v4/user' }).end();
+      },
+    ]);
+    const error = await failure(
+      client(forge.url).request('POST', '/projects/1/issues/1/notes', {
+        body: { body: 'x' },
+        schema: user,
+      }),
+    );
+    expect(error.code).toBe('FORGE_UNAVAILABLE');
+    expect(forge.seen).toHaveLength(1);
+  });
+
+  it('gives up on a GitLab that does not answer in time', async () => {
+    const forge = await scripted([() => undefined, () => undefined]);
+    const http = new GitLabHttp({
+      baseUrl: forge.url,
+      token: 't',
+      timeoutMs: 100,
+      retries: 1,
+      wait: () => Promise.resolve(),
+    });
+    const error = await failure(http.request('GET', '/user', { schema: user }));
+    expect(error.code).toBe('FORGE_UNAVAILABLE');
+    expect(forge.seen).toHaveLength(2);
+    forge.server.closeAllConnections();
+  });
+
+  it('treats an answer cut short as GitLab unavailable, and does not repeat the POST', async () => {
+    const forge = await scripted([
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"id":');
+        res.destroy();
+      },
+    ]);
+    const error = await failure(
+      client(forge.url).request('POST', '/projects/1/issues/1/notes', {
+        body: { body: 'x' },
+        schema: user,
+      }),
+    );
+    expect(error.code).toBe('FORGE_UNAVAILABLE');
+    expect(forge.seen).toHaveLength(1);
   });
 });
 

@@ -2,6 +2,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { z } from 'zod';
 import { AppError, type ErrorCode } from '../../errors/app-error.ts';
 import type { Logger } from '../../logging/logger.ts';
+import {
+  HttpTransport,
+  TransportError,
+  type Method,
+  type TransportResponse,
+} from './http-transport.ts';
 
 export interface GitLabHttpOptions {
   /** Instance base URL, e.g. `https://gitlab.example.com` (no `/api/v4`). */
@@ -25,7 +31,16 @@ export interface RequestOptions<T> {
   schema: z.ZodType<T>;
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Outcome =
+  | { kind: 'response'; response: TransportResponse }
+  | { kind: 'network'; error: unknown; sent: boolean };
+
+function header(response: TransportResponse, name: string): string | null {
+  const value = response.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+const ok = (response: TransportResponse) => response.status >= 200 && response.status < 300;
 
 function statusCode(status: number): ErrorCode {
   if (status === 401) return 'FORGE_UNAUTHORIZED';
@@ -68,6 +83,7 @@ export class GitLabHttp {
   readonly baseUrl: string;
   private readonly apiUrl: string;
   private readonly options: Required<Omit<GitLabHttpOptions, 'logger'>> & { logger?: Logger };
+  private readonly transport: HttpTransport;
 
   constructor(options: GitLabHttpOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -80,6 +96,7 @@ export class GitLabHttp {
       wait: (ms: number) => delay(ms),
       ...options,
     };
+    this.transport = new HttpTransport({ timeoutMs: this.options.timeoutMs });
   }
 
   url(path: string, query: RequestOptions<unknown>['query'] = {}): URL {
@@ -103,7 +120,7 @@ export class GitLabHttp {
     for (let page = 0; next !== null && page < 1000 && items.length < max; page += 1) {
       const { value, response } = await this.send('GET', next, options);
       items.push(...value);
-      next = this.nextPage(response.headers.get('link'));
+      next = this.nextPage(header(response, 'link'));
     }
     return items.length > max ? items.slice(0, max) : items;
   }
@@ -120,18 +137,17 @@ export class GitLabHttp {
     method: Method,
     url: URL,
     options: RequestOptions<T>,
-  ): Promise<{ value: T; response: Response }> {
+  ): Promise<{ value: T; response: TransportResponse }> {
     for (let attempt = 0; ; attempt += 1) {
       const outcome = await this.attempt(method, url, options.body);
-      if (outcome.kind === 'response' && outcome.response.ok) {
+      if (outcome.kind === 'response' && ok(outcome.response)) {
         return {
-          value: await this.parse(outcome.response, options.schema, method, url),
+          value: this.parse(outcome.response, options.schema, method, url),
           response: outcome.response,
         };
       }
       const retryable = this.isRetryable(method, outcome);
-      if (!retryable || attempt >= this.options.retries)
-        throw await this.failure(method, url, outcome);
+      if (!retryable || attempt >= this.options.retries) throw this.failure(method, url, outcome);
       const waitMs = this.backoff(attempt, outcome);
       this.options.logger?.warn(
         {
@@ -151,59 +167,41 @@ export class GitLabHttp {
     method: Method,
     url: URL,
     body: Record<string, unknown> | undefined,
-  ): Promise<
-    { kind: 'response'; response: Response } | { kind: 'network'; error: unknown; sent: boolean }
-  > {
+  ): Promise<Outcome> {
     const headers: Record<string, string> = {
       'PRIVATE-TOKEN': this.options.token,
       accept: 'application/json',
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
-      const response = await fetch(url, {
+      const response = await this.transport.send(
         method,
+        url,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        redirect: 'error',
-      });
+        body === undefined ? undefined : JSON.stringify(body),
+      );
       return { kind: 'response', response };
     } catch (error) {
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      // Refused or unresolvable: the request never reached GitLab.
-      const sent = code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN';
-      return { kind: 'network', error, sent };
+      return { kind: 'network', error, sent: !(error instanceof TransportError) || error.sent };
     }
   }
 
-  private isRetryable(
-    method: Method,
-    outcome: { kind: 'response'; response: Response } | { kind: 'network'; sent: boolean },
-  ): boolean {
+  private isRetryable(method: Method, outcome: Outcome): boolean {
     if (outcome.kind === 'network') return method !== 'POST' || !outcome.sent;
     const status = outcome.response.status;
     if (status === 429) return true;
     return status >= 500 && method !== 'POST';
   }
 
-  private backoff(
-    attempt: number,
-    outcome: { kind: 'response'; response: Response } | { kind: 'network' },
-  ): number {
+  private backoff(attempt: number, outcome: Outcome): number {
     const server =
-      outcome.kind === 'response'
-        ? retryAfterMs(outcome.response.headers.get('retry-after'))
-        : null;
+      outcome.kind === 'response' ? retryAfterMs(header(outcome.response, 'retry-after')) : null;
     const exponential = this.options.baseRetryDelayMs * 2 ** attempt;
     const jittered = exponential / 2 + Math.random() * (exponential / 2);
     return Math.min(this.options.maxRetryDelayMs, server ?? jittered);
   }
 
-  private async failure(
-    method: Method,
-    url: URL,
-    outcome: { kind: 'response'; response: Response } | { kind: 'network'; error: unknown },
-  ): Promise<AppError> {
+  private failure(method: Method, url: URL, outcome: Outcome): AppError {
     const where = `${method} ${url.pathname}`;
     if (outcome.kind === 'network') {
       return new AppError(
@@ -215,19 +213,14 @@ export class GitLabHttp {
       );
     }
     const { status } = outcome.response;
-    const message = gitlabMessage(await outcome.response.text());
+    const message = gitlabMessage(outcome.response.body);
     return new AppError(statusCode(status), `GitLab answered ${status} to ${where}: ${message}`, {
       details: { status, path: url.pathname },
     });
   }
 
-  private async parse<T>(
-    response: Response,
-    schema: z.ZodType<T>,
-    method: Method,
-    url: URL,
-  ): Promise<T> {
-    const text = await response.text();
+  private parse<T>(response: TransportResponse, schema: z.ZodType<T>, method: Method, url: URL): T {
+    const text = response.body;
     let json: unknown = null;
     if (text !== '') {
       try {
