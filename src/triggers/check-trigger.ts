@@ -1,5 +1,6 @@
 import type { CatalogStore } from '../flows/catalog-store.ts';
 import type { ForgeApi } from '../forges/forge.ts';
+import { ExpiringCache } from './expiring-cache.ts';
 import type { FeatureFlags } from './feature-flags.ts';
 import type { Trigger } from './trigger-store.ts';
 
@@ -60,23 +61,14 @@ export class AccessCache {
  * run could succeed, and a minute's delay in noticing a change is harmless.
  */
 export class AccountLevels {
-  readonly #ttlMs: number;
-  readonly #entries = new Map<string, { level: Promise<number>; until: number }>();
+  readonly #levels: ExpiringCache<number>;
 
   constructor(ttlMs = 60_000) {
-    this.#ttlMs = ttlMs;
+    this.#levels = new ExpiringCache({ ttlMs });
   }
 
   get(projectId: number, userId: number, load: () => Promise<number>): Promise<number> {
-    const key = `${projectId}:${userId}`;
-    const now = Date.now();
-    const entry = this.#entries.get(key);
-    if (entry && entry.until > now) return entry.level;
-    const level = load();
-    this.#entries.set(key, { level, until: now + this.#ttlMs });
-    level.catch(() => this.#entries.delete(key));
-    if (this.#entries.size > 10_000) this.#entries.clear();
-    return level;
+    return this.#levels.get(`${projectId}:${userId}`, load);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/schema.ts';
+import { ConfigSnapshot } from './config-snapshot.ts';
 import { ancestorGroups, normalizePath } from './scope.ts';
 
 /** The flags GitLab gates third-party flows with, and their defaults when nothing is set. */
@@ -31,14 +32,44 @@ function scopeKey(scope: FlagScope) {
 }
 
 /**
+ * How long another Baton process's flag change may go unseen by this one (this process's own
+ * changes are seen at once).
+ */
+export const flagSnapshotTtlMs = 1000;
+
+interface FlagRow {
+  name: string;
+  scope_type: 'instance' | 'group' | 'project';
+  connection_id: string;
+  scope_path: string;
+  enabled: boolean;
+}
+
+/**
  * Feature flags set for the instance, a group or a project. The most specific setting wins:
  * the project's, then the nearest group's, then the instance's, then the default.
  */
 export class FeatureFlags {
   readonly #db: Kysely<DatabaseSchema>;
+  /** Every setting (a handful of rows), for `isEnabled` on the per-mention path. */
+  readonly #snapshot: ConfigSnapshot<readonly FlagRow[]>;
 
-  constructor(db: Kysely<DatabaseSchema>) {
+  constructor(
+    db: Kysely<DatabaseSchema>,
+    options: { snapshotTtlMs?: number; now?: () => number } = {},
+  ) {
     this.#db = db;
+    this.#snapshot = new ConfigSnapshot(
+      () =>
+        this.#db
+          .selectFrom('feature_flags')
+          .select(['name', 'scope_type', 'connection_id', 'scope_path', 'enabled'])
+          .execute(),
+      {
+        ttlMs: options.snapshotTtlMs ?? flagSnapshotTtlMs,
+        ...(options.now ? { now: options.now } : {}),
+      },
+    );
   }
 
   async set(setting: FlagSetting): Promise<void> {
@@ -52,6 +83,7 @@ export class FeatureFlags {
           .doUpdateSet({ enabled: setting.enabled, updated_at: new Date() }),
       )
       .execute();
+    this.#snapshot.invalidate();
   }
 
   async unset(name: FeatureFlagName, scope: FlagScope): Promise<boolean> {
@@ -63,6 +95,7 @@ export class FeatureFlags {
       .where('connection_id', '=', key.connection_id)
       .where('scope_path', '=', key.scope_path)
       .executeTakeFirst();
+    this.#snapshot.invalidate();
     return result.numDeletedRows > 0n;
   }
 
@@ -83,7 +116,10 @@ export class FeatureFlags {
     }));
   }
 
-  /** Whether `name` is on for a project, and which setting decided it. */
+  /**
+   * Whether `name` is on for a project, and which setting decided it. Read from the in-memory
+   * snapshot: at most `flagSnapshotTtlMs` behind another process's change.
+   */
   async isEnabled(
     name: FeatureFlagName,
     connectionId: string,
@@ -91,26 +127,10 @@ export class FeatureFlags {
   ): Promise<{ enabled: boolean; decidedBy: string }> {
     const project = normalizePath(projectPath);
     const groups = ancestorGroups(project);
-    const rows = await this.#db
-      .selectFrom('feature_flags')
-      .select(['scope_type', 'scope_path', 'enabled'])
-      .where('name', '=', name)
-      .where((eb) =>
-        eb.or([
-          eb('scope_type', '=', 'instance'),
-          eb.and([
-            eb('connection_id', '=', connectionId),
-            eb.or([
-              eb.and([eb('scope_type', '=', 'project'), eb('scope_path', '=', project)]),
-              ...(groups.length > 0
-                ? [eb.and([eb('scope_type', '=', 'group'), eb('scope_path', 'in', groups)])]
-                : []),
-            ]),
-          ]),
-        ]),
-      )
-      .execute();
-    const projectRow = rows.find((r) => r.scope_type === 'project');
+    const rows = (await this.#snapshot.get()).filter(
+      (r) => r.name === name && (r.scope_type === 'instance' || r.connection_id === connectionId),
+    );
+    const projectRow = rows.find((r) => r.scope_type === 'project' && r.scope_path === project);
     if (projectRow) return { enabled: projectRow.enabled, decidedBy: `project ${project}` };
     for (const group of groups) {
       const row = rows.find((r) => r.scope_type === 'group' && r.scope_path === group);

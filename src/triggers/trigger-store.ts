@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
 import type { DatabaseSchema, ScopeType, TriggersTable } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
+import { ConfigSnapshot } from './config-snapshot.ts';
 import { normalizePath, scopeCovers } from './scope.ts';
 
 export const triggerEventTypes = ['mention', 'assign', 'assign_reviewer'] as const;
@@ -62,12 +63,30 @@ function columns(trigger: NewTrigger) {
   };
 }
 
+/**
+ * How long another Baton process's change to the rules may go unseen by this one (this process's
+ * own changes are seen at once). Rules change by hand, mentions arrive by the hundred per second.
+ */
+export const triggerSnapshotTtlMs = 1000;
+
 /** Trigger rules: which service account, on which events, in which project or group, runs what. */
 export class TriggerStore {
   readonly #db: Kysely<DatabaseSchema>;
+  /** Every rule, for `matching` (the per-mention path); the admin reads go to the database. */
+  readonly #snapshot: ConfigSnapshot<readonly Trigger[]>;
 
-  constructor(db: Kysely<DatabaseSchema>) {
+  constructor(
+    db: Kysely<DatabaseSchema>,
+    options: { snapshotTtlMs?: number; now?: () => number } = {},
+  ) {
     this.#db = db;
+    this.#snapshot = new ConfigSnapshot(
+      async () => (await this.list()).map((trigger) => Object.freeze(trigger)),
+      {
+        ttlMs: options.snapshotTtlMs ?? triggerSnapshotTtlMs,
+        ...(options.now ? { now: options.now } : {}),
+      },
+    );
   }
 
   async create(trigger: NewTrigger): Promise<Trigger> {
@@ -76,6 +95,7 @@ export class TriggerStore {
       .values(columns(trigger))
       .returningAll()
       .executeTakeFirstOrThrow();
+    this.#snapshot.invalidate();
     return toTrigger(row);
   }
 
@@ -86,12 +106,14 @@ export class TriggerStore {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
+    this.#snapshot.invalidate();
     if (!row) throw new AppError('NOT_FOUND', `Trigger ${id} does not exist`);
     return toTrigger(row);
   }
 
   async remove(id: number): Promise<boolean> {
     const result = await this.#db.deleteFrom('triggers').where('id', '=', id).executeTakeFirst();
+    this.#snapshot.invalidate();
     return result.numDeletedRows > 0n;
   }
 
@@ -104,6 +126,14 @@ export class TriggerStore {
     return row ? toTrigger(row) : undefined;
   }
 
+  /**
+   * A rule from the in-memory snapshot (as `matching` sees it): at most `triggerSnapshotTtlMs`
+   * behind another process's change.
+   */
+  async find(id: number): Promise<Trigger | undefined> {
+    return (await this.#snapshot.get()).find((t) => t.id === id);
+  }
+
   async list(): Promise<Trigger[]> {
     const rows = await this.#db.selectFrom('triggers').selectAll().orderBy('id').execute();
     return rows.map(toTrigger);
@@ -111,26 +141,22 @@ export class TriggerStore {
 
   /**
    * The rules (active or not) of a service account that cover a project, for one event type.
-   * GitLab runs every matching trigger, so all of them are returned.
+   * GitLab runs every matching trigger, so all of them are returned. Read from the in-memory
+   * snapshot: at most `triggerSnapshotTtlMs` behind another process's change.
    */
   async matching(input: {
     connectionId: string;
     serviceAccountId: number;
     eventType: TriggerEventType;
     projectPath: string;
-  }): Promise<Trigger[]> {
-    const rows = await this.#db
-      .selectFrom('triggers')
-      .selectAll()
-      .where('connection_id', '=', input.connectionId)
-      .where('service_account_id', '=', input.serviceAccountId)
-      .orderBy('id')
-      .execute();
-    return rows
-      .map(toTrigger)
-      .filter(
-        (t) => t.eventTypes.includes(input.eventType) && scopeCovers(t.scope, input.projectPath),
-      );
+  }): Promise<readonly Trigger[]> {
+    return (await this.#snapshot.get()).filter(
+      (t) =>
+        t.connectionId === input.connectionId &&
+        t.serviceAccountId === input.serviceAccountId &&
+        t.eventTypes.includes(input.eventType) &&
+        scopeCovers(t.scope, input.projectPath),
+    );
   }
 
   /**
