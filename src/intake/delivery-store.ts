@@ -7,6 +7,16 @@ export interface Delivery {
   event: string;
   payload: JsonValue;
   attempts: number;
+  /** What processing decided and queued, committed with the delivery's outcome. */
+  writes: DeliveryWrites;
+}
+
+/** A delivery for the worker that another one leads to (a start job), on the same connection. */
+export interface FollowUp {
+  event: string;
+  /** Unique per connection, like a webhook's Idempotency-Key: queued at most once. */
+  idempotencyKey: string;
+  payload: string;
 }
 
 export interface Decision {
@@ -19,6 +29,48 @@ export interface Decision {
   runId?: string | null;
 }
 
+/** A worker in this process that takes a delivery as it is stored, when a slot is idle. */
+export interface LocalTaker {
+  /** How long a delivery taken this way is leased to this process. */
+  leaseMs: number;
+  /**
+   * An idle slot for a delivery of `event`, or nothing when every slot is busy. The slot waits
+   * for the function: given the delivery, it processes it; given nothing, it looks for work.
+   */
+  reserve(event: string): ((delivery: Delivery | undefined) => void) | undefined;
+}
+
+/**
+ * The trigger decisions and follow-up jobs of one delivery, written in the same statement that
+ * records its outcome: one round trip instead of one per row, and no decision or job without the
+ * outcome (or the other way round). Whatever was collected is written whichever way processing
+ * ended, as if each had been written when it was made.
+ */
+export class DeliveryWrites {
+  /** Decisions about this delivery, or (a start job's) about the delivery it came from. */
+  readonly decisions: (Omit<Decision, 'deliveryId'> & { deliveryId?: string })[] = [];
+  readonly followUps: FollowUp[] = [];
+  readonly #committed: (() => void)[] = [];
+
+  decide(decision: Omit<Decision, 'deliveryId'> & { deliveryId?: string }): void {
+    this.decisions.push(decision);
+  }
+
+  enqueue(followUp: FollowUp): void {
+    this.followUps.push(followUp);
+  }
+
+  /** Runs `effect` once all of this has been committed (e.g. waking the run scheduler). */
+  afterCommit(effect: () => void): void {
+    this.#committed.push(effect);
+  }
+
+  /** Called by the worker once the statement has committed. */
+  committed(): void {
+    for (const effect of this.#committed.splice(0)) effect();
+  }
+}
+
 /**
  * Webhook deliveries are the intake queue: a row is stored once per (connection,
  * Idempotency-Key) and claimed by one worker at a time with `FOR UPDATE SKIP LOCKED`, so several
@@ -27,38 +79,78 @@ export interface Decision {
  */
 export class DeliveryStore {
   readonly #db: Kysely<DatabaseSchema>;
+  #taker: LocalTaker | undefined;
 
   constructor(db: Kysely<DatabaseSchema>) {
     this.#db = db;
   }
 
-  /** Stores a delivery unless one with the same key exists; one statement, so one transaction. */
+  /**
+   * While set, a delivery stored when one of the taker's slots is idle is stored already claimed
+   * (leased to this process, as `claim` would) and handed to that slot: no wake-up, no claim
+   * statement. Another process sees it as claimed; if this one dies, the lease runs out and the
+   * delivery is claimed again, as after any crash mid-processing.
+   */
+  handOffTo(taker: LocalTaker | undefined): void {
+    this.#taker = taker;
+  }
+
+  /**
+   * Stores a delivery unless one with the same key exists; one statement, so one transaction.
+   * `taken`: it went straight to an idle slot of this process (see `handOffTo`).
+   */
   async insert(input: {
     connectionId: string;
     idempotencyKey: string;
     event: string;
     payload: string;
-  }): Promise<{ id: string; duplicate: boolean }> {
-    const row = await this.#db
-      .insertInto('webhook_deliveries')
-      .values({
-        connection_id: input.connectionId,
-        idempotency_key: input.idempotencyKey,
+  }): Promise<{ id: string; duplicate: boolean; taken: boolean }> {
+    const taker = this.#taker;
+    const slot = taker?.reserve(input.event);
+    let row: { id: string } | undefined;
+    try {
+      row = await this.#db
+        .insertInto('webhook_deliveries')
+        .values({
+          connection_id: input.connectionId,
+          idempotency_key: input.idempotencyKey,
+          event: input.event,
+          payload: input.payload,
+          ...(slot === undefined || taker === undefined
+            ? { status: 'pending' }
+            : {
+                status: 'processing',
+                attempts: 1,
+                locked_until: sql<Date>`now() + make_interval(secs => ${taker.leaseMs / 1000})`,
+              }),
+        })
+        .onConflict((oc) => oc.columns(['connection_id', 'idempotency_key']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+    } catch (error) {
+      slot?.(undefined);
+      throw error;
+    }
+    if (row && slot) {
+      slot({
+        id: row.id,
+        connectionId: input.connectionId,
         event: input.event,
-        payload: input.payload,
-        status: 'pending',
-      })
-      .onConflict((oc) => oc.columns(['connection_id', 'idempotency_key']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (row) return { id: row.id, duplicate: false };
+        payload: JSON.parse(input.payload) as JsonValue,
+        attempts: 1,
+        writes: new DeliveryWrites(),
+      });
+      return { id: row.id, duplicate: false, taken: true };
+    }
+    slot?.(undefined);
+    if (row) return { id: row.id, duplicate: false, taken: false };
     const existing = await this.#db
       .selectFrom('webhook_deliveries')
       .select('id')
       .where('connection_id', '=', input.connectionId)
       .where('idempotency_key', '=', input.idempotencyKey)
       .executeTakeFirstOrThrow();
-    return { id: existing.id, duplicate: true };
+    return { id: existing.id, duplicate: true, taken: false };
   }
 
   /**
@@ -102,25 +194,63 @@ export class DeliveryStore {
           event: row.event,
           payload: row.payload,
           attempts: row.attempts,
+          writes: new DeliveryWrites(),
         }
       : undefined;
   }
 
-  async finish(id: string, status: 'done' | 'failed', outcome: string): Promise<void> {
-    await this.#db
-      .updateTable('webhook_deliveries')
-      .set({ status, outcome, locked_until: null, processed_at: new Date() })
-      .where('id', '=', id)
-      .execute();
-  }
-
-  /** Puts a delivery back for another attempt (a forge that was briefly unavailable). */
-  async release(id: string, outcome: string): Promise<void> {
-    await this.#db
-      .updateTable('webhook_deliveries')
-      .set({ status: 'pending', outcome, locked_until: null })
-      .where('id', '=', id)
-      .execute();
+  /**
+   * Records how processing ended, with the delivery's decisions and follow-up jobs, in one
+   * statement: `done` or `failed` for good, or `pending` to put it back for another attempt (a
+   * forge that was briefly unavailable). Returns how many follow-up jobs were queued (a job
+   * already queued by an earlier attempt is not queued again).
+   */
+  async settle(
+    delivery: Pick<Delivery, 'id' | 'connectionId' | 'writes'>,
+    status: 'done' | 'failed' | 'pending',
+    outcome: string,
+  ): Promise<{ queued: number }> {
+    const { decisions, followUps } = delivery.writes;
+    const parts = [];
+    if (decisions.length > 0) {
+      const rows = decisions.map(
+        (d) =>
+          sql`(${d.deliveryId ?? delivery.id}::bigint, ${d.triggerId}::integer, ${d.serviceAccount}::text, ${d.eventType}::text, ${d.decision}::text, ${d.reason}::text, ${d.runId ?? null}::text)`,
+      );
+      parts.push(sql`decided as (
+        insert into trigger_decisions
+               (delivery_id, trigger_id, service_account, event_type, decision, reason, run_id)
+        values ${sql.join(rows)})`);
+    }
+    if (followUps.length > 0) {
+      const rows = followUps.map(
+        (f) =>
+          sql`(${delivery.connectionId}::text, ${f.idempotencyKey}::text, ${f.event}::text, ${f.payload}::jsonb, 'pending')`,
+      );
+      parts.push(sql`queued as (
+        insert into webhook_deliveries (connection_id, idempotency_key, event, payload, status)
+        values ${sql.join(rows)}
+        on conflict (connection_id, idempotency_key) do nothing
+        returning id)`);
+    }
+    parts.push(
+      status === 'pending'
+        ? sql`settled as (
+            update webhook_deliveries
+               set status = 'pending', outcome = ${outcome}, locked_until = null
+             where id = ${delivery.id})`
+        : sql`settled as (
+            update webhook_deliveries
+               set status = ${status}, outcome = ${outcome}, locked_until = null,
+                   processed_at = now()
+             where id = ${delivery.id})`,
+    );
+    // Every data-modifying part runs to completion whether or not the select reads it.
+    const queued = followUps.length > 0 ? sql`(select count(*) from queued)` : sql`0`;
+    const result = await sql<{ queued: number }>`
+      with ${sql.join(parts)}
+      select ${queued}::integer as queued`.execute(this.#db);
+    return { queued: result.rows[0]?.queued ?? 0 };
   }
 
   async record(decision: Decision): Promise<void> {

@@ -1,10 +1,14 @@
 import { EventEmitter, once } from 'node:events';
 import { isAppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
-import { WakeSignal } from '../support/wake-signal.ts';
 import type { Delivery, DeliveryStore } from './delivery-store.ts';
+import { IdleSlots } from './idle-slots.ts';
 
 export interface DeliveryProcessor {
+  /**
+   * Returns the outcome in words. Decisions and follow-up jobs go to `delivery.writes`; the
+   * worker commits them with the outcome.
+   */
   process(delivery: Delivery): Promise<string>;
 }
 
@@ -44,7 +48,10 @@ export class DeliveryWorker {
     Pick<DeliveryWorkerOptions, 'reserved'>;
   readonly #events = new EventEmitter();
   readonly #recent = new Map<string, DeliveryResult>();
-  readonly #signal = new WakeSignal();
+  /** Idle slots that take everything (or everything but the reserved event)… */
+  readonly #general = new IdleSlots<Delivery>();
+  /** …and those kept for the reserved event. */
+  readonly #reserved = new IdleSlots<Delivery>();
   #running = false;
   #loops: Promise<void>[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -63,25 +70,34 @@ export class DeliveryWorker {
     this.#timer.unref();
     const reserved = this.#options.reserved;
     this.#loops = Array.from({ length: this.#options.concurrency }, (_, slot) =>
-      this.#loop(
-        reserved === undefined
-          ? {}
-          : slot < reserved.concurrency
-            ? { only: reserved.event }
-            : { except: reserved.event },
-      ),
+      reserved === undefined
+        ? this.#loop({}, this.#general)
+        : slot < reserved.concurrency
+          ? this.#loop({ only: reserved.event }, this.#reserved)
+          : this.#loop({ except: reserved.event }, this.#general),
     );
+    // Deliveries stored by this process go straight to an idle slot.
+    this.#options.store.handOffTo({
+      leaseMs: this.#options.leaseMs,
+      reserve: (event) => this.#slotsFor(event).reserve(),
+    });
   }
 
-  /** Wakes every idle slot: there may be work. */
+  /**
+   * A delivery was stored (or may have been, by another process): one idle slot of each kind
+   * looks for it, and wakes the next if it found one.
+   */
   notify(): void {
-    this.#signal.notify();
+    this.#general.wakeOne();
+    if (this.#options.reserved !== undefined) this.#reserved.wakeOne();
   }
 
   async stop(): Promise<void> {
+    this.#options.store.handOffTo(undefined);
     this.#running = false;
     clearInterval(this.#timer);
-    this.#signal.close();
+    this.#general.close();
+    this.#reserved.close();
     await Promise.all(this.#loops);
   }
 
@@ -94,17 +110,28 @@ export class DeliveryWorker {
     }
   }
 
-  async #loop(events: { only?: string; except?: string }): Promise<void> {
-    while (this.#running) {
-      let delivery: Delivery | undefined;
-      try {
-        delivery = await this.#options.store.claim(this.#options.leaseMs, events);
-      } catch (error) {
-        this.#options.logger.error({ err: error }, 'claiming a webhook delivery failed');
-      }
+  async #loop(
+    events: { only?: string; except?: string },
+    idle: IdleSlots<Delivery>,
+  ): Promise<void> {
+    /** A delivery handed to this slot as it was stored (already claimed). */
+    let handed: Delivery | undefined;
+    // A delivery handed over while stopping is still processed: it is claimed by this process.
+    while (this.#running || handed !== undefined) {
+      let delivery = handed;
+      handed = undefined;
       if (delivery === undefined) {
-        await this.#signal.sleep();
-        continue;
+        try {
+          delivery = await this.#options.store.claim(this.#options.leaseMs, events);
+        } catch (error) {
+          this.#options.logger.error({ err: error }, 'claiming a webhook delivery failed');
+        }
+        if (delivery === undefined) {
+          handed = await idle.sleep();
+          continue;
+        }
+        // There may be more: pass the wake-up on to the next idle slot of this kind.
+        idle.wakeOne();
       }
       try {
         await this.#handle(delivery);
@@ -124,7 +151,6 @@ export class DeliveryWorker {
     let result: DeliveryResult;
     try {
       const outcome = await processor.process(delivery);
-      await store.finish(delivery.id, 'done', outcome);
       result = { id: delivery.id, status: 'done', outcome };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -133,11 +159,25 @@ export class DeliveryWorker {
         { err: error, attempts: delivery.attempts, retry },
         'processing a webhook delivery failed',
       );
-      if (retry) await store.release(delivery.id, message);
-      else await store.finish(delivery.id, 'failed', message);
       result = { id: delivery.id, status: retry ? 'retry' : 'failed', outcome: message };
     }
+    // The outcome, the decisions and any follow-up job (a start job) in one statement.
+    const { queued } = await store.settle(
+      delivery,
+      result.status === 'retry' ? 'pending' : result.status,
+      result.outcome,
+    );
+    // The follow-up is committed: wake a slot that takes it.
+    if (queued > 0) {
+      for (const event of new Set(delivery.writes.followUps.map((f) => f.event)))
+        this.#slotsFor(event).wakeOne();
+    }
+    delivery.writes.committed();
     this.#remember(result);
+  }
+
+  #slotsFor(event: string): IdleSlots<Delivery> {
+    return this.#options.reserved?.event === event ? this.#reserved : this.#general;
   }
 
   #remember(result: DeliveryResult): void {

@@ -104,7 +104,8 @@ export async function registerWebhookRoutes(
         event: event ?? '',
         payload: raw,
       });
-      if (!stored.duplicate) deps.onStored();
+      // Taken: already in an idle worker slot of this process, nothing to wake.
+      if (!stored.duplicate && !stored.taken) deps.onStored();
       request.log.info(
         { deliveryId: stored.id, event, duplicate: stored.duplicate },
         'webhook stored',

@@ -2,7 +2,7 @@ import type { CatalogStore } from '../flows/catalog-store.ts';
 import type { ConnectionRegistry } from '../forges/connection-registry.ts';
 import type { ForgeConnection, ServiceAccount } from '../forges/connection-store.ts';
 import type { ForgeActivity, Noteable } from '../forges/forge-activity.ts';
-import type { NoteableAddress } from '../forges/forge.ts';
+import type { ForgeAccount, NoteableAddress } from '../forges/forge.ts';
 import { readGitLabWebhook } from '../forges/gitlab/read-gitlab-webhook.ts';
 import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -14,6 +14,7 @@ import {
   developerAccess,
   roleName,
 } from './check-trigger.ts';
+import { ExpiringCache } from './expiring-cache.ts';
 import type { FeatureFlags } from './feature-flags.ts';
 import { findCandidates, type Candidate } from './find-candidates.ts';
 import { startJobEvent, type StartJob } from './start-run.ts';
@@ -31,13 +32,23 @@ export interface TriggerPipelineDeps {
     account: ServiceAccount;
     by: string;
   }) => Promise<string[]>;
-  /** Called once a start job is queued, to wake the delivery worker. */
+  /**
+   * @deprecated Not called: start jobs are committed by the delivery worker with the delivery's
+   * outcome, and the worker wakes itself then. Kept so that existing wiring still compiles.
+   */
   onStartQueued?: () => void;
   logger: Logger;
 }
 
 /** GitLab's wording for a refused non-human author (gitlab-spec.md §2.3). */
 export const nonHumanRefusal = 'cannot be triggered by non-human users';
+
+/**
+ * How long an author's account (bot or not, name, e-mail) is kept. Whether an account is a bot
+ * is fixed when GitLab creates it, so only the name and e-mail given to the run can be this old.
+ * The author's role is never kept: it decides who may run an agent.
+ */
+export const authorAccountTtlMs = 5 * 60_000;
 
 interface Accepted {
   trigger: Trigger;
@@ -52,6 +63,7 @@ interface Accepted {
 export class TriggerPipeline {
   readonly #deps: TriggerPipelineDeps;
   readonly #accountLevels = new AccountLevels();
+  readonly #authors = new ExpiringCache<ForgeAccount>({ ttlMs: authorAccountTtlMs });
 
   constructor(deps: TriggerPipelineDeps) {
     this.#deps = deps;
@@ -63,7 +75,7 @@ export class TriggerPipeline {
     const reading = readGitLabWebhook(delivery.event, delivery.payload);
     if (reading.outcome !== 'activities') {
       const reason = reading.outcome === 'ignored' ? reading.reason : reading.problems.join('; ');
-      await this.#record(delivery, null, null, 'ignored', reason);
+      this.#record(delivery, null, null, 'ignored', reason);
       return reason;
     }
     const outcomes: string[] = [];
@@ -80,12 +92,12 @@ export class TriggerPipeline {
   ): Promise<string> {
     const found = findCandidates(activity, connection.serviceAccounts);
     if (found.kind === 'none') {
-      await this.#record(delivery, null, null, 'ignored', found.reason);
+      this.#record(delivery, null, null, 'ignored', found.reason);
       return found.reason;
     }
     if (found.kind === 'refused') {
       for (const account of found.accounts)
-        await this.#record(delivery, null, account, 'refused', found.reason, 'mention');
+        this.#record(delivery, null, account, 'refused', found.reason, 'mention');
       return found.reason;
     }
     const first = found.candidates[0]?.account ?? found.stops[0];
@@ -100,24 +112,21 @@ export class TriggerPipeline {
     const access = new AccessCache(api, this.#accountLevels);
     if (!authorIsAgent)
       access.level(activity.noteable.projectId, activity.actor.id).catch(() => undefined);
-    const author = authorIsAgent ? null : await api.getAccount(activity.actor.id);
-    if (authorIsAgent || author?.bot === true) {
-      for (const c of found.candidates) {
-        await this.#record(
-          delivery,
-          null,
-          c.account.username,
-          'refused',
-          nonHumanRefusal,
-          c.eventType,
+    const author = authorIsAgent
+      ? null
+      : await this.#authors.get(`${connection.id}:${activity.actor.id}`, () =>
+          api.getAccount(activity.actor.id),
         );
+    if (author === null || author.bot) {
+      for (const c of found.candidates) {
+        this.#record(delivery, null, c.account.username, 'refused', nonHumanRefusal, c.eventType);
       }
       return nonHumanRefusal;
     }
     const stopped = await this.#stop(delivery, activity, found.stops, access);
     const accepted = await this.#check(delivery, connection, activity, found.candidates, access);
     const results = await Promise.all(
-      accepted.map((a) => this.#start(delivery, connection, activity, a)),
+      accepted.map((a) => this.#start(delivery, activity, author, a)),
     );
     const all = [...stopped, ...results];
     return all.length > 0 ? all.join('; ') : 'no trigger accepted';
@@ -137,14 +146,14 @@ export class TriggerPipeline {
     for (const account of accounts) {
       if (level < developerAccess) {
         const reason = `@${actor.username} has the ${roleName(level)} role; stopping a run needs Developer or higher`;
-        await this.#record(delivery, null, account.username, 'refused', reason, 'stop');
+        this.#record(delivery, null, account.username, 'refused', reason, 'stop');
         outcomes.push(reason);
         continue;
       }
       const cancelled = await this.#deps.stopRuns({ noteable, account, by: actor.username });
       const reason =
         cancelled.length > 0 ? `stop: cancelled ${cancelled.join(', ')}` : 'stop: no active run';
-      await this.#record(
+      this.#record(
         delivery,
         null,
         account.username,
@@ -176,7 +185,7 @@ export class TriggerPipeline {
       });
       if (triggers.length === 0) {
         const reason = `no ${candidate.eventType} trigger for @${candidate.account.username} in ${noteable.projectPath}`;
-        await this.#record(
+        this.#record(
           delivery,
           null,
           candidate.account.username,
@@ -206,7 +215,7 @@ export class TriggerPipeline {
       for (const [index, trigger] of triggers.entries()) {
         const refusal = verdicts[index];
         if (refusal) {
-          await this.#record(
+          this.#record(
             delivery,
             trigger.id,
             candidate.account.username,
@@ -224,8 +233,8 @@ export class TriggerPipeline {
 
   async #start(
     delivery: Delivery,
-    connection: ForgeConnection,
     activity: ForgeActivity,
+    author: ForgeAccount,
     accepted: Accepted,
   ): Promise<string> {
     const { trigger, candidate } = accepted;
@@ -242,7 +251,8 @@ export class TriggerPipeline {
         ? await api.replyToDiscussion(address, activity.discussionId, processingNote)
         : await api.createNote(address, processingNote);
     // What follows (reading the flow file, the thread, the diff) takes many forge calls: it
-    // runs as its own queued job so that this worker slot is free for the next placeholder.
+    // runs as its own queued job so that this worker slot is free for the next placeholder. The
+    // worker commits the job with this delivery's outcome.
     const job: StartJob = {
       sourceDeliveryId: delivery.id,
       triggerId: trigger.id,
@@ -250,18 +260,18 @@ export class TriggerPipeline {
       eventType: candidate.eventType,
       activity,
       ack,
+      requester: author,
     };
-    await this.#deps.deliveries.insert({
-      connectionId: connection.id,
+    delivery.writes.enqueue({
       idempotencyKey: `start:${delivery.id}:${trigger.id}:${account.id}`,
       event: startJobEvent,
       payload: JSON.stringify(job),
     });
-    this.#deps.onStartQueued?.();
     return `acknowledged for trigger ${trigger.id}`;
   }
 
-  async #record(
+  /** Kept with the delivery and written with its outcome (one statement for all of them). */
+  #record(
     delivery: Delivery,
     triggerId: number | null,
     serviceAccount: string | null,
@@ -269,16 +279,8 @@ export class TriggerPipeline {
     reason: string,
     eventType: string | null = null,
     runId: string | null = null,
-  ): Promise<void> {
-    await this.#deps.deliveries.record({
-      deliveryId: delivery.id,
-      triggerId,
-      serviceAccount,
-      eventType,
-      decision,
-      reason,
-      runId,
-    });
+  ): void {
+    delivery.writes.decide({ triggerId, serviceAccount, eventType, decision, reason, runId });
     if (decision === 'refused') {
       this.#deps.logger.info(
         { deliveryId: delivery.id, triggerId, serviceAccount, eventType, reason },

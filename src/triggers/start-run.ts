@@ -4,13 +4,14 @@ import { resolveFlow } from '../flows/resolve-flow.ts';
 import type { ConnectionRegistry } from '../forges/connection-registry.ts';
 import type { ForgeConnection, ServiceAccount } from '../forges/connection-store.ts';
 import type { ForgeActivity } from '../forges/forge-activity.ts';
-import type { ForgeApi, NoteableAddress } from '../forges/forge.ts';
+import type { ForgeAccount, ForgeApi, NoteableAddress } from '../forges/forge.ts';
 import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
 import type { Logger } from '../logging/logger.ts';
 import { buildFlowContext } from '../runs/build-flow-context.ts';
 import { newRunId, type NewRun, type RunStore } from '../runs/run-store.ts';
 import type { RunQueue } from '../runs/run-queue.ts';
 import { couldNotStartNote, startedNote, waitingNote } from './acknowledgement-notes.ts';
+import { ExpiringCache } from './expiring-cache.ts';
 import type { Trigger, TriggerEventType, TriggerStore } from './trigger-store.ts';
 
 /** The queue event of a start job (never a GitLab event name, so no webhook can forge one). */
@@ -24,7 +25,12 @@ export interface StartJob {
   eventType: TriggerEventType;
   activity: ForgeActivity;
   ack: { id: number; discussionId: string };
+  /** The author's account as the acknowledging job saw it; read again when absent. */
+  requester?: ForgeAccount;
 }
+
+/** How long a service account's own forge account (name, e-mail) is kept between runs. */
+export const serviceAccountTtlMs = 60_000;
 
 export interface RunStarterDeps {
   registry: ConnectionRegistry;
@@ -58,6 +64,7 @@ export class StartError extends Error {
  */
 export class RunStarter {
   readonly #deps: RunStarterDeps;
+  readonly #serviceAccounts = new ExpiringCache<ForgeAccount>({ ttlMs: serviceAccountTtlMs });
 
   constructor(deps: RunStarterDeps) {
     this.#deps = deps;
@@ -68,7 +75,8 @@ export class RunStarter {
     const { registry } = this.#deps;
     const connection = registry.get(delivery.connectionId);
     const account = registry.serviceAccountById(job.serviceAccountId);
-    const trigger = await this.#deps.triggers.get(job.triggerId);
+    // As the acknowledging job matched it, moments ago (and no older than the snapshot's TTL).
+    const trigger = await this.#deps.triggers.find(job.triggerId);
     if (!connection || !account) return 'connection or service account removed';
     const api = registry.api(account);
     const { noteable } = job.activity;
@@ -77,8 +85,9 @@ export class RunStarter {
       projectId: noteable.projectId,
       iid: noteable.iid,
     };
-    const record = (reason: string, runId: string | null = null) =>
-      this.#deps.deliveries.record({
+    // Written by the worker with this job's outcome, in one statement.
+    const record = (reason: string, runId: string | null = null) => {
+      delivery.writes.decide({
         deliveryId: job.sourceDeliveryId,
         triggerId: job.triggerId,
         serviceAccount: account.username,
@@ -87,6 +96,7 @@ export class RunStarter {
         reason,
         runId,
       });
+    };
     try {
       if (!trigger) throw new StartError('the trigger was deleted');
       const prepared = await this.#prepareRun(connection, account, api, trigger, job);
@@ -113,10 +123,11 @@ export class RunStarter {
         `${job.eventType} by @${job.activity.actor.username}`,
         runId,
       );
-      // Recorded before the scheduler is woken: the decision row's key on the run would make a
-      // claim at that moment skip the run (SKIP LOCKED) until the next poll.
-      await record(`run ${runId} queued`, runId);
-      this.#deps.onRunQueued?.();
+      record(`run ${runId} queued`, runId);
+      // The scheduler is woken once the decision is committed: the decision row's key on the run
+      // would make a claim while it is being written skip the run (SKIP LOCKED) until the poll.
+      const onRunQueued = this.#deps.onRunQueued;
+      if (onRunQueued) delivery.writes.afterCommit(onRunQueued);
       return `run ${runId} queued`;
     } catch (error) {
       const reason =
@@ -128,7 +139,7 @@ export class RunStarter {
         );
       }
       await api.updateNote(address, job.ack.id, couldNotStartNote(reason));
-      await record(`could not start: ${reason}`);
+      record(`could not start: ${reason}`);
       return `could not start: ${reason}`;
     }
   }
@@ -151,10 +162,12 @@ export class RunStarter {
         defaultBranch: project.defaultBranch,
         catalog: this.#deps.catalog,
       }),
-      api
-        .getAccount(account.forgeUserId)
+      this.#serviceAccounts
+        .get(`${account.connectionId}:${account.forgeUserId}`, () =>
+          api.getAccount(account.forgeUserId),
+        )
         .then((live) => ({ ...live, email: account.email ?? live.email })),
-      api.getAccount(activity.actor.id),
+      job.requester ?? api.getAccount(activity.actor.id),
     ]);
     if (!flow.ok) throw new StartError(flow.error);
     const agentConfig = await readAgentConfig(api, project.id, project.defaultBranch);
