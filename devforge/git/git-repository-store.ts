@@ -1,4 +1,5 @@
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { ObjectReader, readObjects } from './object-reader.ts';
 import { parseCommitObject, parseTreeObject } from './parse-git-objects.ts';
@@ -162,7 +163,7 @@ export function createGitRepositoryStore(options: { reposDir: string }): Reposit
       assertRevision(ref);
       assertFilePath(filePath);
       const gitDir = pathOf(projectPath);
-      const branchTip = await looseBranchTip(gitDir, ref);
+      const branchTip = looseBranchTip(gitDir, ref);
       const cached =
         branchTip === null ? undefined : files.get(`${gitDir}\0${branchTip}\0${filePath}`);
       if (cached !== undefined) return cached;
@@ -298,10 +299,19 @@ export function createGitRepositoryStore(options: { reposDir: string }): Reposit
   return store;
 }
 
-/** The tip of a branch from its loose ref file, without spawning git; null when not loose. */
-async function looseBranchTip(gitDir: string, ref: string): Promise<string | null> {
+/**
+ * The tip of a branch from its loose ref file, without spawning git; null when not loose. Read
+ * synchronously: 41 bytes, while `fs.promises.readFile` takes four thread-pool round trips (open,
+ * stat, read, close) for every file read a benchmark's mentions make.
+ */
+function looseBranchTip(gitDir: string, ref: string): string | null {
   if (/^[0-9a-f]{40}$/.test(ref)) return ref;
-  const text = await readFile(join(gitDir, 'refs', 'heads', ref), 'utf8').catch(() => null);
+  let text: string | null;
+  try {
+    text = readFileSync(join(gitDir, 'refs', 'heads', ref), 'utf8');
+  } catch {
+    text = null;
+  }
   const sha = text?.trim() ?? '';
   return /^[0-9a-f]{40}$/.test(sha) ? sha : null;
 }

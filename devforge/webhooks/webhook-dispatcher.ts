@@ -6,6 +6,7 @@ import type { ForgeUrls } from '../forge-urls.ts';
 import { forgeVersion } from '../forge-version.ts';
 import type { ForgeState } from '../state/forge-state.ts';
 import type { Hook, HookDelivery, HookEventFlag } from '../state/types.ts';
+import { WebhookPoster } from './post-webhook.ts';
 
 /** One event to deliver: which hook flag selects it, its `X-Gitlab-Event` name and body. */
 export interface HookEvent {
@@ -46,6 +47,7 @@ export class WebhookDispatcher extends EventEmitter<DeliveryEvents> {
   private pending = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly batches = new WeakMap<FastifyRequest, Batch>();
+  private readonly poster = new WebhookPoster();
 
   constructor(
     private readonly getState: () => ForgeState,
@@ -180,16 +182,13 @@ export class WebhookDispatcher extends EventEmitter<DeliveryEvents> {
     let responseHeaders: Record<string, string> = {};
     let responseBody = '';
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: sendHeaders,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+      const answer = await this.poster.post(url, sendHeaders, body, {
+        timeoutMs,
+        maxBody: maxStoredBody,
       });
-      responseStatus = String(response.status);
-      responseHeaders = Object.fromEntries([...response.headers.entries()].slice(0, 50));
-      responseBody = (await response.text()).slice(0, maxStoredBody);
+      responseStatus = String(answer.status);
+      responseHeaders = answer.headers;
+      responseBody = answer.body;
     } catch (error: unknown) {
       responseBody = error instanceof Error ? error.message : 'request failed';
       this.log.warn({ hookId: hook.id, url }, 'webhook delivery failed');
