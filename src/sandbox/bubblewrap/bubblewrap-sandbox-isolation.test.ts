@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,16 @@ describe('bubblewrap sandbox isolation', () => {
     const { text } = await runToEnd(await kit.sandbox.start(spec));
     expect(text).not.toContain('sk-config-secret');
     expect(text).toContain('[end]');
+  });
+
+  it('refuses a read-only path its uid cannot reach, naming the directory to fix', async () => {
+    const hidden = join(kit.dataDir, '..', 'owner-only');
+    await mkdir(join(hidden, 'tools'), { recursive: true, mode: 0o700 });
+    await chmod(hidden, 0o700);
+    const spec = await kit.spec('unreachable-tool', ['/bin/true']);
+    await expect(
+      kit.sandbox.start({ ...spec, readOnlyPaths: [join(hidden, 'tools')] }),
+    ).rejects.toThrow(`chmod o+x ${hidden}`);
   });
 
   it("cannot see another run's workspace", async () => {

@@ -25,6 +25,7 @@ import {
 import { probeBubblewrap } from './probe-bubblewrap.ts';
 import { prepareV2Parent, RunCgroup } from './run-cgroup.ts';
 import {
+  assertReadOnlyPathUsable,
   assertWorkspaceUsable,
   chownTree,
   cleanRunDirectory,
@@ -109,6 +110,7 @@ export class BubblewrapSandbox implements Sandbox {
       cleanups.push(() => cleanRunDirectory(directory));
       // After the run directory is handed to this run's uid: a retried run id had another uid before.
       await assertWorkspaceUsable(spec.workspaceDir, uid);
+      for (const path of spec.readOnlyPaths ?? []) await assertReadOnlyPathUsable(path, uid);
       await chownTree(spec.workspaceDir, uid, uid);
       const servers = await this.serveSockets(spec, directory.socketDir, uid, logger);
       cleanups.push(async () => {

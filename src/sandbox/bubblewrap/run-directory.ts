@@ -88,3 +88,18 @@ export async function assertWorkspaceUsable(workspaceDir: string, uid: number): 
     });
   }
 }
+
+/**
+ * A read-only path the run is given (a tool cache, a script) must be reachable by its uid, or
+ * bwrap fails with a bare "Permission denied": say which directory blocks it and how to fix it.
+ */
+export async function assertReadOnlyPathUsable(path: string, uid: number): Promise<void> {
+  const blocked = await untraversableAncestor(path, uid);
+  if (blocked !== undefined) {
+    throw new AppError(
+      'INTERNAL',
+      `The run cannot reach ${path}: run uids cannot traverse ${blocked}. An administrator can fix it: chmod o+x ${blocked}, or move it elsewhere`,
+      { details: { path, blocked, fix: `chmod o+x ${blocked}` } },
+    );
+  }
+}
