@@ -197,9 +197,6 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       }
       return cancelled;
     },
-    onStartQueued: () => {
-      worker.notify();
-    },
     logger: logger.child({ component: 'triggers' }),
   });
   const starter = new RunStarter({
