@@ -56,6 +56,12 @@ function processesMatching(pattern: string): string[] {
   return result.stdout.split('\n').filter((line) => line !== '');
 }
 
+/**
+ * Each test starts `baton start` twice as a child process, which compiles Baton's TypeScript
+ * as it loads (tsx) and opens the database: on a loaded 2-core machine that alone can take 30 s.
+ */
+const childTestTimeout = 120_000;
+
 describeEachDatabase('Baton killed with kill -9 in the middle of a run', (getDatabase, engine) => {
   let forge: DevForge;
   let proxy: HoldingProxy;
@@ -219,120 +225,128 @@ describeEachDatabase('Baton killed with kill -9 in the middle of a run', (getDat
     return discussion.id;
   }
 
-  it('fails the run it was running with one final note after the restart, and leaves no flow process', async () => {
-    const sleeper = `sleep 120.${randomInt(1000, 10_000)}`;
-    await prepareBaton(sleepingFlow(sleeper));
-    const first = await launchBaton();
-    await addWebhook(first.url);
+  it(
+    'fails the run it was running with one final note after the restart, and leaves no flow process',
+    async () => {
+      const sleeper = `sleep 120.${randomInt(1000, 10_000)}`;
+      await prepareBaton(sleepingFlow(sleeper));
+      const first = await launchBaton();
+      await addWebhook(first.url);
 
-    const flowStarted = waitForRunLogLine(dataDir, 'started');
-    const discussion = { id: await mentionAgent('@claude-agent take your time') };
-    const runId = await flowStarted;
-    expect(processesMatching(sleeper), 'the flow runs before the kill').not.toEqual([]);
-    const [, acknowledged] = await threadNotes(discussion.id);
-    expect(acknowledged?.body).toContain('✅ Agent has started');
+      const flowStarted = waitForRunLogLine(dataDir, 'started');
+      const discussion = { id: await mentionAgent('@claude-agent take your time') };
+      const runId = await flowStarted;
+      expect(processesMatching(sleeper), 'the flow runs before the kill').not.toEqual([]);
+      const [, acknowledged] = await threadNotes(discussion.id);
+      expect(acknowledged?.body).toContain('✅ Agent has started');
 
-    expect(await stopChild(first, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(await stopChild(first, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
 
-    // Armed before the restart: the restarted Baton recovers before it prints its address.
-    const recovered = afterResponses(
-      forge.app.server,
-      (request) => request.method === 'PUT' && /\/notes\/\d+(\?|$)/.test(request.url ?? ''),
-      async () => {
-        const notes = await threadNotes(discussion.id);
-        return notes[1]?.body.includes('✅') === false ? notes : undefined;
-      },
-    );
-    const second = await launchBaton();
-    const notes = await recovered;
+      // Armed before the restart: the restarted Baton recovers before it prints its address.
+      const recovered = afterResponses(
+        forge.app.server,
+        (request) => request.method === 'PUT' && /\/notes\/\d+(\?|$)/.test(request.url ?? ''),
+        async () => {
+          const notes = await threadNotes(discussion.id);
+          return notes[1]?.body.includes('✅') === false ? notes : undefined;
+        },
+      );
+      const second = await launchBaton();
+      const notes = await recovered;
 
-    expect(processesMatching(sleeper), 'the flow died with the killed Baton').toEqual([]);
-    expect(await stopChild(second, 'SIGTERM')).toEqual({ code: 0, signal: null });
+      expect(processesMatching(sleeper), 'the flow died with the killed Baton').toEqual([]);
+      expect(await stopChild(second, 'SIGTERM')).toEqual({ code: 0, signal: null });
 
-    expect(notes.map((note) => note.author.username)).toEqual(['alice', 'claude-agent']);
-    expect(notes[1]?.id).toBe(acknowledged?.id);
-    expect(notes[1]?.body).toContain('Baton stopped while the flow was running');
-    expect(notes[1]?.body).toContain(runId);
-    // Nothing else by the agent on the issue: not a second note outside the thread either.
-    const issueNotes = (await rest(
-      'root',
-      'GET',
-      `/projects/${project}/issues/1/notes?per_page=100`,
-    )) as ForgeNoteView[];
-    expect(issueNotes.filter((note) => note.author.username === 'claude-agent')).toHaveLength(1);
+      expect(notes.map((note) => note.author.username)).toEqual(['alice', 'claude-agent']);
+      expect(notes[1]?.id).toBe(acknowledged?.id);
+      expect(notes[1]?.body).toContain('Baton stopped while the flow was running');
+      expect(notes[1]?.body).toContain(runId);
+      // Nothing else by the agent on the issue: not a second note outside the thread either.
+      const issueNotes = (await rest(
+        'root',
+        'GET',
+        `/projects/${project}/issues/1/notes?per_page=100`,
+      )) as ForgeNoteView[];
+      expect(issueNotes.filter((note) => note.author.username === 'claude-agent')).toHaveLength(1);
 
-    await withDatabase(async (database) => {
-      const runs = new RunStore(database.db);
-      const run = await runs.get(runId);
-      expect(run?.status).toBe('failed');
-      expect(run?.failure).toContain('Baton stopped while the flow was running');
-      expect((await runs.transitions(runId)).map((t) => t.to)).toEqual([
-        'queued',
-        'preparing',
-        'running',
-        'failed',
+      await withDatabase(async (database) => {
+        const runs = new RunStore(database.db);
+        const run = await runs.get(runId);
+        expect(run?.status).toBe('failed');
+        expect(run?.failure).toContain('Baton stopped while the flow was running');
+        expect((await runs.transitions(runId)).map((t) => t.to)).toEqual([
+          'queued',
+          'preparing',
+          'running',
+          'failed',
+        ]);
+      });
+    },
+    childTestTimeout,
+  );
+  it(
+    'queues a run it was still preparing again after the restart, and runs it to the end',
+    async () => {
+      await prepareBaton('image: node:22-slim\ncommands:\n  - echo done\n');
+      const first = await launchBaton();
+      await addWebhook(first.url);
+      // The run's first step clones the project into Baton's mirror; holding that clone keeps
+      // the claimed run in `preparing` for as long as the test needs.
+      const cloning = proxy.holdRequests((request) => (request.url ?? '').includes('/info/refs'));
+      const discussionId = await mentionAgent('@claude-agent have a look');
+      await cloning;
+
+      expect(await stopChild(first, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+      // The killed Baton's git fetch is an orphan waiting on the held request: let it fail now.
+      proxy.dropHeld();
+
+      const answered = afterResponses(
+        forge.app.server,
+        (request) =>
+          (request.method === 'POST' || request.method === 'PUT') &&
+          /\/notes(\/\d+)?(\?|$)/.test(request.url ?? ''),
+        async () => {
+          const notes = await threadNotes(discussionId);
+          // The answer, or (on a failure) the progress note edited into the failure note.
+          const ended = notes.length >= 3 || notes[1]?.body.includes('✅') === false;
+          return ended ? notes : undefined;
+        },
+      );
+      const second = await launchBaton();
+      const notes = await answered;
+      expect(await stopChild(second, 'SIGTERM')).toEqual({ code: 0, signal: null });
+
+      expect(notes.map((note) => note.author.username)).toEqual([
+        'alice',
+        'claude-agent',
+        'claude-agent',
       ]);
-    });
-  });
-  it('queues a run it was still preparing again after the restart, and runs it to the end', async () => {
-    await prepareBaton('image: node:22-slim\ncommands:\n  - echo done\n');
-    const first = await launchBaton();
-    await addWebhook(first.url);
-    // The run's first step clones the project into Baton's mirror; holding that clone keeps
-    // the claimed run in `preparing` for as long as the test needs.
-    const cloning = proxy.holdRequests((request) => (request.url ?? '').includes('/info/refs'));
-    const discussionId = await mentionAgent('@claude-agent have a look');
-    await cloning;
+      expect(notes[1]?.body).toContain('✅ Agent has started');
+      expect(notes[2]?.body).toContain('finished without changing any files');
+      const issueNotes = (await rest(
+        'root',
+        'GET',
+        `/projects/${project}/issues/1/notes?per_page=100`,
+      )) as ForgeNoteView[];
+      expect(issueNotes.filter((note) => note.author.username === 'claude-agent')).toHaveLength(2);
 
-    expect(await stopChild(first, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
-    // The killed Baton's git fetch is an orphan waiting on the held request: let it fail now.
-    proxy.dropHeld();
-
-    const answered = afterResponses(
-      forge.app.server,
-      (request) =>
-        (request.method === 'POST' || request.method === 'PUT') &&
-        /\/notes(\/\d+)?(\?|$)/.test(request.url ?? ''),
-      async () => {
-        const notes = await threadNotes(discussionId);
-        // The answer, or (on a failure) the progress note edited into the failure note.
-        const ended = notes.length >= 3 || notes[1]?.body.includes('✅') === false;
-        return ended ? notes : undefined;
-      },
-    );
-    const second = await launchBaton();
-    const notes = await answered;
-    expect(await stopChild(second, 'SIGTERM')).toEqual({ code: 0, signal: null });
-
-    expect(notes.map((note) => note.author.username)).toEqual([
-      'alice',
-      'claude-agent',
-      'claude-agent',
-    ]);
-    expect(notes[1]?.body).toContain('✅ Agent has started');
-    expect(notes[2]?.body).toContain('finished without changing any files');
-    const issueNotes = (await rest(
-      'root',
-      'GET',
-      `/projects/${project}/issues/1/notes?per_page=100`,
-    )) as ForgeNoteView[];
-    expect(issueNotes.filter((note) => note.author.username === 'claude-agent')).toHaveLength(2);
-
-    await withDatabase(async (database) => {
-      const runs = new RunStore(database.db);
-      const all = await runs.list();
-      expect(all.map((run) => run.status)).toEqual(['succeeded']);
-      const transitions = await runs.transitions(all[0]?.id ?? '');
-      expect(transitions.map((t) => t.to)).toEqual([
-        'queued',
-        'preparing',
-        'queued',
-        'preparing',
-        'running',
-        'publishing',
-        'succeeded',
-      ]);
-      expect(transitions[2]?.reason).toContain('queued again');
-    });
-  });
+      await withDatabase(async (database) => {
+        const runs = new RunStore(database.db);
+        const all = await runs.list();
+        expect(all.map((run) => run.status)).toEqual(['succeeded']);
+        const transitions = await runs.transitions(all[0]?.id ?? '');
+        expect(transitions.map((t) => t.to)).toEqual([
+          'queued',
+          'preparing',
+          'queued',
+          'preparing',
+          'running',
+          'publishing',
+          'succeeded',
+        ]);
+        expect(transitions[2]?.reason).toContain('queued again');
+      });
+    },
+    childTestTimeout,
+  );
 });
