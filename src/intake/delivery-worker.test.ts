@@ -232,4 +232,65 @@ describeEachDatabase('DeliveryWorker', (getDatabase) => {
       release();
     }
   });
+
+  it('runs one start job at a time while acknowledgements are in progress, all of them after', async () => {
+    const gates = new Map<string, () => void>();
+    const started: string[] = [];
+    let onStart: () => void = () => undefined;
+    const startedReach = (n: number) =>
+      new Promise<void>((resolve) => {
+        onStart = () => {
+          if (started.length >= n) resolve();
+        };
+        onStart();
+      });
+    const running = new DeliveryWorker({
+      store,
+      processor: {
+        process: (delivery) => {
+          const key = (delivery.payload as { key: string }).key;
+          started.push(key);
+          onStart();
+          return new Promise<string>((resolve) => {
+            gates.set(key, () => {
+              resolve(key);
+            });
+          });
+        },
+      },
+      logger: silentLogger(),
+      concurrency: 4,
+      reserved: { event: 'Start', concurrency: 3 },
+      pollMs: 3_600_000,
+    });
+    worker = running;
+    running.start();
+    const put = (event: string, key: string) =>
+      new DeliveryStore(getDatabase().db).insert({
+        connectionId: 'gl',
+        idempotencyKey: key,
+        event,
+        payload: JSON.stringify({ key }),
+      });
+    try {
+      // An acknowledgement in progress, then three start jobs: one runs, two wait.
+      await put('Note Hook', 'ack');
+      running.notify();
+      await startedReach(1);
+      for (const key of ['s1', 's2', 's3']) await put('Start', key);
+      running.notify();
+      await startedReach(2);
+      expect(started).toEqual(['ack', 's1']);
+      // The one that runs finishes: the next one runs, still one at a time.
+      gates.get('s1')?.();
+      await startedReach(3);
+      expect(started).toEqual(['ack', 's1', 's2']);
+      // No acknowledgement left in progress: the rest run alongside.
+      gates.get('ack')?.();
+      await startedReach(4);
+      expect(started).toEqual(['ack', 's1', 's2', 's3']);
+    } finally {
+      for (const open of gates.values()) open();
+    }
+  });
 });

@@ -21,9 +21,11 @@ export interface DeliveryWorkerOptions {
   /**
    * Slots kept for one kind of delivery: `reserved.concurrency` of the slots take only
    * `reserved.event`, the others everything else, so slow jobs of that kind never hold every
-   * slot. Without it every slot takes everything.
+   * slot. Without it every slot takes everything. While deliveries of other kinds are being
+   * processed, only `reserved.whileOthersRun` (default 1) of the reserved kind run at once: they
+   * yield the one thread to the others (start jobs to acknowledgements) but always progress.
    */
-  reserved?: { event: string; concurrency: number };
+  reserved?: { event: string; concurrency: number; whileOthersRun?: number };
   /** How often to look for work another process stored or a dead worker left. */
   pollMs?: number;
   /** How long a claim lasts before another worker may take the delivery over. */
@@ -52,6 +54,11 @@ export class DeliveryWorker {
   readonly #general = new IdleSlots<Delivery>();
   /** …and those kept for the reserved event. */
   readonly #reserved = new IdleSlots<Delivery>();
+  /** Reserved slots waiting for the other deliveries in progress to be done. */
+  readonly #yielding = new IdleSlots<never>();
+  /** Deliveries in progress in the general slots, and in the reserved ones. */
+  #generalBusy = 0;
+  #reservedBusy = 0;
   #running = false;
   #loops: Promise<void>[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -71,15 +78,16 @@ export class DeliveryWorker {
     const reserved = this.#options.reserved;
     this.#loops = Array.from({ length: this.#options.concurrency }, (_, slot) =>
       reserved === undefined
-        ? this.#loop({}, this.#general)
+        ? this.#loop({}, false)
         : slot < reserved.concurrency
-          ? this.#loop({ only: reserved.event }, this.#reserved)
-          : this.#loop({ except: reserved.event }, this.#general),
+          ? this.#loop({ only: reserved.event }, true)
+          : this.#loop({ except: reserved.event }, false),
     );
-    // Deliveries stored by this process go straight to an idle slot.
+    // Deliveries stored by this process go straight to an idle slot (the reserved kind is
+    // claimed, so that it yields as it should).
     this.#options.store.handOffTo({
       leaseMs: this.#options.leaseMs,
-      reserve: (event) => this.#slotsFor(event).reserve(),
+      reserve: (event) => (reserved?.event === event ? undefined : this.#general.reserve()),
     });
   }
 
@@ -98,6 +106,7 @@ export class DeliveryWorker {
     clearInterval(this.#timer);
     this.#general.close();
     this.#reserved.close();
+    this.#yielding.close();
     await Promise.all(this.#loops);
   }
 
@@ -110,16 +119,18 @@ export class DeliveryWorker {
     }
   }
 
-  async #loop(
-    events: { only?: string; except?: string },
-    idle: IdleSlots<Delivery>,
-  ): Promise<void> {
+  async #loop(events: { only?: string; except?: string }, reserved: boolean): Promise<void> {
+    const idle = reserved ? this.#reserved : this.#general;
     /** A delivery handed to this slot as it was stored (already claimed). */
     let handed: Delivery | undefined;
     // A delivery handed over while stopping is still processed: it is claimed by this process.
     while (this.#running || handed !== undefined) {
       let delivery = handed;
       handed = undefined;
+      if (delivery === undefined && reserved && this.#mustYield()) {
+        await this.#yielding.sleep();
+        continue;
+      }
       if (delivery === undefined) {
         try {
           delivery = await this.#options.store.claim(this.#options.leaseMs, events);
@@ -133,6 +144,8 @@ export class DeliveryWorker {
         // There may be more: pass the wake-up on to the next idle slot of this kind.
         idle.wakeOne();
       }
+      if (reserved) this.#reservedBusy += 1;
+      else this.#generalBusy += 1;
       try {
         await this.#handle(delivery);
       } catch (error) {
@@ -141,8 +154,17 @@ export class DeliveryWorker {
           { err: error, deliveryId: delivery.id },
           'recording a delivery outcome failed',
         );
+      } finally {
+        if (reserved) this.#reservedBusy -= 1;
+        else if (--this.#generalBusy === 0) this.#yielding.wakeAll();
       }
     }
+  }
+
+  /** A reserved slot waits while others are in progress and enough of its kind already run. */
+  #mustYield(): boolean {
+    const limit = this.#options.reserved?.whileOthersRun ?? 1;
+    return this.#generalBusy > 0 && this.#reservedBusy >= limit;
   }
 
   async #handle(delivery: Delivery): Promise<void> {

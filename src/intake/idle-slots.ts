@@ -46,6 +46,13 @@ export class IdleSlots<T> {
     return this.#sleepers.pop();
   }
 
+  /** Every sleeping slot looks for work (it may find none). */
+  wakeAll(): void {
+    const sleepers = this.#sleepers;
+    this.#sleepers = [];
+    for (const wake of sleepers) wake(undefined);
+  }
+
   /** Wakes every slot, now and from now on: the worker is stopping. */
   close(): void {
     this.#closed = true;
