@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DatabaseSchema, JsonValue } from '../db/schema.ts';
 
 export interface Delivery {
+  /** Known once `stored` is true (a delivery is handed over while it is being stored). */
   id: string;
   connectionId: string;
   event: string;
@@ -9,6 +10,19 @@ export interface Delivery {
   attempts: number;
   /** What processing decided and queued, committed with the delivery's outcome. */
   writes: DeliveryWrites;
+  /**
+   * True once the delivery is committed and claimed by this process. A delivery this process is
+   * storing is handed to an idle slot at once, so that processing can read (the author, roles,
+   * rules) while the commit is under way; nothing with an effect (a note, a cancelled run) may
+   * happen before this is true. False: it was a redelivery, or could not be stored; then
+   * nothing at all may be done for it.
+   */
+  stored: Promise<boolean>;
+}
+
+/** Thrown by processing that needed a stored delivery and found it was not (see `stored`). */
+export class DeliveryNotStored extends Error {
+  override readonly name = 'DeliveryNotStored';
 }
 
 /** A delivery for the worker that another one leads to (a start job), on the same connection. */
@@ -86,9 +100,10 @@ export class DeliveryStore {
   }
 
   /**
-   * While set, a delivery stored when one of the taker's slots is idle is stored already claimed
-   * (leased to this process, as `claim` would) and handed to that slot: no wake-up, no claim
-   * statement. Another process sees it as claimed; if this one dies, the lease runs out and the
+   * While set, a delivery stored when one of the taker's slots is idle is handed to that slot as
+   * the insert starts (see `Delivery.stored`) and stored already claimed (leased to this
+   * process, as `claim` would): no wake-up, no claim statement, and the reads overlap the
+   * commit. Another process sees it as claimed; if this one dies, the lease runs out and the
    * delivery is claimed again, as after any crash mid-processing.
    */
   handOffTo(taker: LocalTaker | undefined): void {
@@ -106,9 +121,40 @@ export class DeliveryStore {
     payload: string;
   }): Promise<{ id: string; duplicate: boolean; taken: boolean }> {
     const taker = this.#taker;
-    const slot = taker?.reserve(input.event);
+    const payload = taker === undefined ? undefined : (JSON.parse(input.payload) as JsonValue);
+    const slot = payload === undefined ? undefined : taker?.reserve(input.event);
+    if (taker === undefined || slot === undefined || payload === undefined) {
+      const row = await this.#db
+        .insertInto('webhook_deliveries')
+        .values({
+          connection_id: input.connectionId,
+          idempotency_key: input.idempotencyKey,
+          event: input.event,
+          payload: input.payload,
+          status: 'pending',
+        })
+        .onConflict((oc) => oc.columns(['connection_id', 'idempotency_key']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (row) return { id: row.id, duplicate: false, taken: false };
+      return { id: await this.#existing(input), duplicate: true, taken: false };
+    }
+    // Handed over before the row is committed: the slot reads while the commit is under way, and
+    // waits for `stored` before any effect.
+    let settle: (stored: boolean) => void = () => undefined;
+    const delivery: Delivery = {
+      id: '',
+      connectionId: input.connectionId,
+      event: input.event,
+      payload,
+      attempts: 1,
+      writes: new DeliveryWrites(),
+      stored: new Promise((resolve) => (settle = resolve)),
+    };
+    slot(delivery);
     let row: { id: string } | undefined;
     try {
+      // Stored already claimed: leased to this process, as `claim` would.
       row = await this.#db
         .insertInto('webhook_deliveries')
         .values({
@@ -116,41 +162,34 @@ export class DeliveryStore {
           idempotency_key: input.idempotencyKey,
           event: input.event,
           payload: input.payload,
-          ...(slot === undefined || taker === undefined
-            ? { status: 'pending' }
-            : {
-                status: 'processing',
-                attempts: 1,
-                locked_until: sql<Date>`now() + make_interval(secs => ${taker.leaseMs / 1000})`,
-              }),
+          status: 'processing',
+          attempts: 1,
+          locked_until: sql<Date>`now() + make_interval(secs => ${taker.leaseMs / 1000})`,
         })
         .onConflict((oc) => oc.columns(['connection_id', 'idempotency_key']).doNothing())
         .returning('id')
         .executeTakeFirst();
     } catch (error) {
-      slot?.(undefined);
+      settle(false);
       throw error;
     }
-    if (row && slot) {
-      slot({
-        id: row.id,
-        connectionId: input.connectionId,
-        event: input.event,
-        payload: JSON.parse(input.payload) as JsonValue,
-        attempts: 1,
-        writes: new DeliveryWrites(),
-      });
+    if (row) {
+      delivery.id = row.id;
+      settle(true);
       return { id: row.id, duplicate: false, taken: true };
     }
-    slot?.(undefined);
-    if (row) return { id: row.id, duplicate: false, taken: false };
+    settle(false);
+    return { id: await this.#existing(input), duplicate: true, taken: false };
+  }
+
+  async #existing(input: { connectionId: string; idempotencyKey: string }): Promise<string> {
     const existing = await this.#db
       .selectFrom('webhook_deliveries')
       .select('id')
       .where('connection_id', '=', input.connectionId)
       .where('idempotency_key', '=', input.idempotencyKey)
       .executeTakeFirstOrThrow();
-    return { id: existing.id, duplicate: true, taken: false };
+    return existing.id;
   }
 
   /**
@@ -195,6 +234,7 @@ export class DeliveryStore {
           payload: row.payload,
           attempts: row.attempts,
           writes: new DeliveryWrites(),
+          stored: Promise.resolve(true),
         }
       : undefined;
   }

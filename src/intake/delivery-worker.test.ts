@@ -4,7 +4,7 @@ import { describeEachDatabase, silentLogger } from '../../test/helpers/database.
 import { AppError } from '../errors/app-error.ts';
 import { ConnectionStore } from '../forges/connection-store.ts';
 import { SecretBox } from '../secrets/secret-box.ts';
-import { DeliveryStore, type Delivery } from './delivery-store.ts';
+import { DeliveryNotStored, DeliveryStore, type Delivery } from './delivery-store.ts';
 import { DeliveryWorker, type DeliveryProcessor } from './delivery-worker.ts';
 
 describeEachDatabase('DeliveryWorker', (getDatabase) => {
@@ -292,5 +292,45 @@ describeEachDatabase('DeliveryWorker', (getDatabase) => {
     } finally {
       for (const open of gates.values()) open();
     }
+  });
+
+  it('starts reading a delivery this process stores before the commit, and acts only after it', async () => {
+    let insertReturned = false;
+    const seen: { readBeforeStored: boolean; stored: boolean; id: string }[] = [];
+    let onDone: () => void = () => undefined;
+    const done = () =>
+      new Promise<void>((resolve) => {
+        onDone = resolve;
+      });
+    const { running, claimsReach } = await countingWorker(
+      {
+        process: async (delivery) => {
+          const readBeforeStored = !insertReturned;
+          const stored = await delivery.stored;
+          seen.push({ readBeforeStored, stored, id: delivery.id });
+          onDone();
+          if (!stored) throw new DeliveryNotStored('redelivery');
+          return 'acted';
+        },
+      },
+      1,
+    );
+    const first = done();
+    const stored = await store1();
+    insertReturned = true;
+    await first;
+    expect(stored.taken).toBe(true);
+    expect(await running.result(stored.id)).toMatchObject({ status: 'done', outcome: 'acted' });
+    expect(seen).toEqual([{ readBeforeStored: true, stored: true, id: stored.id }]);
+
+    // The same delivery again: handed over too, told it was not stored, and nothing recorded.
+    insertReturned = false;
+    // Once the slot has looked for more work and gone back to sleep.
+    await claimsReach(1);
+    const second = done();
+    expect(await store1()).toEqual({ id: stored.id, duplicate: true, taken: false });
+    await second;
+    expect(seen[1]).toMatchObject({ stored: false, id: '' });
+    expect(await rows()).toMatchObject([{ id: stored.id, status: 'done', outcome: 'acted' }]);
   });
 });

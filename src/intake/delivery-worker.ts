@@ -169,20 +169,24 @@ export class DeliveryWorker {
 
   async #handle(delivery: Delivery): Promise<void> {
     const { store, processor, logger, maxAttempts } = this.#options;
-    const log = logger.child({ deliveryId: delivery.id, event: delivery.event });
-    let result: DeliveryResult;
+    let ended: Omit<DeliveryResult, 'id'>;
     try {
-      const outcome = await processor.process(delivery);
-      result = { id: delivery.id, status: 'done', outcome };
+      ended = { status: 'done', outcome: await processor.process(delivery) };
     } catch (error) {
+      // A redelivery, or a delivery that could not be stored: not this worker's to record.
+      if (!(await delivery.stored)) return;
       const message = error instanceof Error ? error.message : String(error);
       const retry = isAppError(error) && error.retryable && delivery.attempts < maxAttempts;
-      log.warn(
-        { err: error, attempts: delivery.attempts, retry },
-        'processing a webhook delivery failed',
-      );
-      result = { id: delivery.id, status: retry ? 'retry' : 'failed', outcome: message };
+      logger
+        .child({ deliveryId: delivery.id, event: delivery.event })
+        .warn(
+          { err: error, attempts: delivery.attempts, retry },
+          'processing a webhook delivery failed',
+        );
+      ended = { status: retry ? 'retry' : 'failed', outcome: message };
     }
+    if (!(await delivery.stored)) return;
+    const result: DeliveryResult = { id: delivery.id, ...ended };
     // The outcome, the decisions and any follow-up job (a start job) in one statement.
     const { queued } = await store.settle(
       delivery,

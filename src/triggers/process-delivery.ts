@@ -4,7 +4,7 @@ import type { ForgeConnection, ServiceAccount } from '../forges/connection-store
 import type { ForgeActivity, Noteable } from '../forges/forge-activity.ts';
 import type { ForgeAccount, NoteableAddress } from '../forges/forge.ts';
 import { readGitLabWebhook } from '../forges/gitlab/read-gitlab-webhook.ts';
-import type { Delivery, DeliveryStore } from '../intake/delivery-store.ts';
+import { DeliveryNotStored, type Delivery, type DeliveryStore } from '../intake/delivery-store.ts';
 import type { Logger } from '../logging/logger.ts';
 import { processingNote } from './acknowledgement-notes.ts';
 import {
@@ -70,6 +70,27 @@ export class TriggerPipeline {
   }
 
   async process(delivery: Delivery): Promise<string> {
+    const outcome = await this.#process(delivery);
+    // Logged once the delivery is known to be stored (and so has its id).
+    if (await delivery.stored) {
+      for (const d of delivery.writes.decisions) {
+        if (d.decision !== 'refused') continue;
+        this.#deps.logger.info(
+          {
+            deliveryId: delivery.id,
+            triggerId: d.triggerId,
+            serviceAccount: d.serviceAccount,
+            eventType: d.eventType,
+            reason: d.reason,
+          },
+          'trigger refused',
+        );
+      }
+    }
+    return outcome;
+  }
+
+  async #process(delivery: Delivery): Promise<string> {
     const connection = this.#deps.registry.get(delivery.connectionId);
     if (!connection) return 'connection no longer configured';
     const reading = readGitLabWebhook(delivery.event, delivery.payload);
@@ -150,6 +171,7 @@ export class TriggerPipeline {
         outcomes.push(reason);
         continue;
       }
+      await this.#mayAct(delivery);
       const cancelled = await this.#deps.stopRuns({ noteable, account, by: actor.username });
       const reason =
         cancelled.length > 0 ? `stop: cancelled ${cancelled.join(', ')}` : 'stop: no active run';
@@ -246,6 +268,7 @@ export class TriggerPipeline {
       projectId: noteable.projectId,
       iid: noteable.iid,
     };
+    await this.#mayAct(delivery);
     const ack =
       activity.kind === 'comment' && activity.discussionId !== null
         ? await api.replyToDiscussion(address, activity.discussionId, processingNote)
@@ -270,6 +293,14 @@ export class TriggerPipeline {
     return `acknowledged for trigger ${trigger.id}`;
   }
 
+  /**
+   * Waits until the delivery is stored before an effect (a note, a cancelled run): what came
+   * before were reads, made while the delivery was being committed.
+   */
+  async #mayAct(delivery: Delivery): Promise<void> {
+    if (!(await delivery.stored)) throw new DeliveryNotStored('a redelivery, or not stored');
+  }
+
   /** Kept with the delivery and written with its outcome (one statement for all of them). */
   #record(
     delivery: Delivery,
@@ -281,11 +312,5 @@ export class TriggerPipeline {
     runId: string | null = null,
   ): void {
     delivery.writes.decide({ triggerId, serviceAccount, eventType, decision, reason, runId });
-    if (decision === 'refused') {
-      this.#deps.logger.info(
-        { deliveryId: delivery.id, triggerId, serviceAccount, eventType, reason },
-        'trigger refused',
-      );
-    }
   }
 }
