@@ -32,11 +32,6 @@ export interface TriggerPipelineDeps {
     account: ServiceAccount;
     by: string;
   }) => Promise<string[]>;
-  /**
-   * @deprecated Not called: start jobs are committed by the delivery worker with the delivery's
-   * outcome, and the worker wakes itself then. Kept so that existing wiring still compiles.
-   */
-  onStartQueued?: () => void;
   logger: Logger;
 }
 
