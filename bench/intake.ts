@@ -123,8 +123,15 @@ interface LatencyResult {
   /** Start jobs still queued when the worker stopped (they come after placeholders). */
   startsOpen: number;
   cpu: { baton: number; forge: number; client: number; wallSeconds: number };
+  /** Share of the window Baton's event loop was busy (its one thread's utilisation). */
+  eventLoopBusy: number;
+  /** Baton's event loop delay (how long a ready callback waited), ms. */
+  loopDelayMs: { p50: number; p99: number; max: number };
   /** Baton's whole-delivery processing time, and its forge calls as Baton saw them. */
   processing: LatencySummary;
+  /** The intake insert (commit included) and the worker's one outcome statement, as Baton saw them. */
+  insert: LatencySummary;
+  settle: LatencySummary;
   forgeCalls: [string, number, number][];
   /** Server-side time per forge route. */
   forgeRoutes: [string, number, number][];
@@ -315,7 +322,11 @@ async function measureLatency(
       client: cpuSeconds(cpu0.client, cpu1.client),
       wallSeconds: (cpu1.at - cpu0.at) / 1000,
     },
+    eventLoopBusy: profile.eventLoopBusy,
+    loopDelayMs: profile.loopDelayMs,
     processing: profile.process,
+    insert: profile.insert,
+    settle: profile.settle,
     forgeCalls: profile.forgeCalls,
     forgeRoutes,
   };
@@ -503,7 +514,17 @@ function latencyReport(results: readonly EngineResult[], options: Options): stri
     table(rows),
   );
   const cpuRows = [
-    ['engine', 'wall s', 'Baton cpu s', 'forge cpu s', 'client cpu s', 'of all cores'],
+    [
+      'engine',
+      'wall s',
+      'Baton cpu s',
+      'Baton cpu ms/mention',
+      'Baton event loop busy',
+      'loop delay p50/p99/max ms',
+      'forge cpu s',
+      'client cpu s',
+      'of all cores',
+    ],
   ];
   for (const { engine, latency: l } of results) {
     if (l === undefined) continue;
@@ -511,19 +532,27 @@ function latencyReport(results: readonly EngineResult[], options: Options): stri
       .map(([status, n]) => `${status} ${n}`)
       .join(', ');
     lines.push(
-      `  [${engine}] deliveries when the window closed and the worker stopped: ${counts} (pending = stored backlog, not lost); start jobs still queued ${l.startsOpen}, runs queued ${l.runsQueued}; Baton processed one in p50 ${ms(l.processing.p50)} / p99 ${ms(l.processing.p99)} ms; client schedule lag max ${ms(l.maxLagMs)} ms`,
+      `  [${engine}] deliveries when the window closed and the worker stopped: ${counts} (pending = stored backlog, not lost); start jobs still queued ${l.startsOpen}, runs queued ${l.runsQueued}; Baton processed one in p50 ${ms(l.processing.p50)} / p99 ${ms(l.processing.p99)} ms; insert p50 ${ms(l.insert.p50)} / p99 ${ms(l.insert.p99)} ms, outcome statement p50 ${ms(l.settle.p50)} / p99 ${ms(l.settle.p99)} ms; client schedule lag max ${ms(l.maxLagMs)} ms`,
     );
     const c = l.cpu;
     cpuRows.push([
       engine,
       c.wallSeconds.toFixed(1),
       c.baton.toFixed(1),
+      ((c.baton * 1000) / Math.max(1, l.placeholder.count)).toFixed(1),
+      `${(l.eventLoopBusy * 100).toFixed(0)}%`,
+      `${ms(l.loopDelayMs.p50)} / ${ms(l.loopDelayMs.p99)} / ${ms(l.loopDelayMs.max)}`,
       c.forge.toFixed(1),
       c.client.toFixed(1),
       `${(((c.baton + c.forge + c.client) / (c.wallSeconds * cpus().length)) * 100).toFixed(0)}%`,
     ]);
   }
-  lines.push('', 'CPU while measuring latency (send + settle window):', table(cpuRows), '');
+  lines.push(
+    '',
+    'CPU while measuring latency (send + settle window; Baton cpu includes the start jobs it ran):',
+    table(cpuRows),
+    '',
+  );
   for (const { engine, latency: l } of results) {
     if (l === undefined) continue;
     const n = l.placeholder.count || 1;

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -53,6 +54,18 @@ let running: Running | undefined;
 /** Baton's forge calls (wall time seen by Baton) and whole-delivery processing times. */
 const forgeCalls = new CallTimings();
 let processMs: number[] = [];
+/** Baton's statements on the placeholder path, as Baton saw them (wall time, commit included). */
+let statementMs: Record<'insert' | 'settle', number[]> = { insert: [], settle: [] };
+/** Event loop utilisation since `resetProfile`: how busy Baton's one thread was. */
+let elu = performance.eventLoopUtilization();
+/** How late timers fired since `resetProfile`: how long one task could hold up every other. */
+const loopDelayResolutionMs = 5;
+const loopDelay = monitorEventLoopDelay({ resolution: loopDelayResolutionMs });
+loopDelay.enable();
+
+function lateMs(betweenSamplesNs: number): number {
+  return Math.max(0, betweenSamplesNs / 1e6 - loopDelayResolutionMs);
+}
 
 function current(): Running {
   if (running === undefined) throw new Error('Baton has not been started');
@@ -105,7 +118,21 @@ const handlers = {
           new GitLabApi({ baseUrl: connection.baseUrl, token: account.token, logger }),
         ),
     });
-    const { pipeline } = services;
+    const { pipeline, deliveries } = services;
+    // Timed in place: the route and the worker hold this same store.
+    for (const name of ['insert', 'settle'] as const) {
+      const original = deliveries[name].bind(deliveries) as (
+        ...args: unknown[]
+      ) => Promise<unknown>;
+      (deliveries as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+        const start = performance.now();
+        try {
+          return await original(...args);
+        } finally {
+          statementMs[name].push(performance.now() - start);
+        }
+      };
+    }
     const process_ = pipeline.process.bind(pipeline);
     pipeline.process = async (delivery: Delivery) => {
       const start = performance.now();
@@ -192,9 +219,25 @@ const handlers = {
   resetProfile() {
     forgeCalls.clear();
     processMs = [];
+    statementMs = { insert: [], settle: [] };
+    elu = performance.eventLoopUtilization();
+    loopDelay.reset();
   },
   profile() {
-    return { forgeCalls: forgeCalls.entries(), process: summarize(processMs) };
+    return {
+      forgeCalls: forgeCalls.entries(),
+      process: summarize(processMs),
+      insert: summarize(statementMs.insert),
+      settle: summarize(statementMs.settle),
+      eventLoopBusy: performance.eventLoopUtilization(elu).utilization,
+      // The histogram holds the time between samples (ns), resolution included: an idle loop
+      // reads 5.1 ms. What a ready callback waited is the excess.
+      loopDelayMs: {
+        p50: lateMs(loopDelay.percentile(50)),
+        p99: lateMs(loopDelay.percentile(99)),
+        max: lateMs(loopDelay.max),
+      },
+    };
   },
   async close() {
     const state = running;

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface HttpResult {
@@ -8,11 +9,19 @@ export interface HttpResult {
 
 /** A loopback HTTP client on keep-alive sockets; node:http, the least machinery between the
  * benchmark and the server. */
+const idleSocketMs = 4000;
+
 export class HttpClient {
   readonly #agent: Agent;
 
   constructor(maxSockets: number) {
     this.#agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    // An idle socket is closed after 4 s (the agent destroys a free socket that times out),
+    // before a server with Node's default keep-alive timeout (5 s; Baton's, now that its server
+    // is not Fastify's own) closes it under a request being sent on it: ECONNRESET.
+    this.#agent.on('free', (socket: Socket) => {
+      socket.setTimeout(idleSocketMs);
+    });
   }
 
   send(
@@ -34,7 +43,6 @@ export class HttpClient {
             body === undefined
               ? headers
               : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          timeout: timeoutMs,
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -48,7 +56,8 @@ export class HttpClient {
           response.on('error', reject);
         },
       );
-      outgoing.on('timeout', () =>
+      // Also on a reused socket, which the agent left with the idle timeout.
+      outgoing.setTimeout(timeoutMs, () =>
         outgoing.destroy(new Error(`${method} ${url.pathname} timed out`)),
       );
       outgoing.on('error', reject);
