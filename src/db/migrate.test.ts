@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   describeEachDatabase,
   openTestDatabase,
+  randomSchemaName,
   silentLogger,
 } from '../../test/helpers/database.ts';
 import { assertSchemaNotTooNew, migrateToLatest, migrationStatus } from './migrate.ts';
@@ -45,6 +46,41 @@ describeEachDatabase(
         } finally {
           await second.close();
         }
+      });
+
+      it('migrates while other schemas of the same database are being dropped', async () => {
+        const database = getDatabase();
+        // Another tenant of the database (here: another test run's teardown) creating and
+        // dropping schemas as fast as it can while Kysely's migrator lists every schema's tables.
+        let churning = true;
+        let dropped = 0;
+        const churn = (async () => {
+          while (churning) {
+            const other = sql.id(`${randomSchemaName()}_churn`);
+            await sql`create schema ${other}`.execute(database.db);
+            await sql`create table ${other}.t (a int)`.execute(database.db);
+            await sql`drop schema ${other} cascade`.execute(database.db);
+            dropped += 1;
+          }
+        })();
+        try {
+          for (let round = 0; round < 5; round += 1) {
+            const fresh = await openTestDatabase('postgres', {
+              dataDir: '.',
+              schema: randomSchemaName(),
+            });
+            try {
+              const { applied } = await migrateToLatest(fresh, silentLogger());
+              expect(applied).toEqual(knownNames);
+            } finally {
+              await fresh.close();
+            }
+          }
+        } finally {
+          churning = false;
+          await churn;
+        }
+        expect(dropped).toBeGreaterThan(0);
       });
     }
 

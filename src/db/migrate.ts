@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -45,8 +46,15 @@ export async function migrateToLatest(
 
   let outcome = await migrator.migrateToLatest();
   // Kysely's migrator lists the tables of every schema; one dropped by someone else in the
-  // middle of that listing fails it with "schema … does not exist". Nothing was applied: again.
-  for (let attempt = 0; attempt < 3 && droppedElsewhere(outcome.error, schema); attempt += 1) {
+  // middle of that listing fails it with "schema … does not exist". Nothing was applied: again,
+  // after a short pause, since such drops come in runs (a test suite's teardown dropping its
+  // schemas one after another).
+  for (
+    let attempt = 1;
+    attempt <= droppedElsewhereAttempts && droppedElsewhere(outcome.error, schema);
+    attempt += 1
+  ) {
+    await delay(Math.min(25 * attempt, 250));
     outcome = await migrator.migrateToLatest();
   }
   const { error, results = [] } = outcome;
@@ -69,6 +77,9 @@ export async function migrateToLatest(
   else logger.debug({ schema }, 'Database schema is up to date');
   return { applied };
 }
+
+/** About 4 s of retries in all: a race with other schemas' drops, never a fault of Baton's. */
+const droppedElsewhereAttempts = 20;
 
 function droppedElsewhere(error: unknown, schema: string): boolean {
   const pgError = error as { code?: unknown; message?: unknown } | undefined;
