@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, workspaceStartBranch } from './create-workspace.ts';
 import { GitRunner } from './git-runner.ts';
+import type { MirrorCache } from './mirror-cache.ts';
 import {
   commitThroughApi,
   startWorkspaceTestForge,
@@ -34,6 +35,32 @@ async function forgeBranchSha(branch: string): Promise<string> {
   return found.commit.id;
 }
 
+interface Span {
+  kind: 'fetch' | 'clone';
+  start: number;
+  end: number;
+}
+
+/** Records when each fetch into `mirrors`' mirrors and each clone from them ran. */
+function traceMirrorTraffic(mirrors: MirrorCache): Span[] {
+  const spans: Span[] = [];
+  const run = mirrors.git.run.bind(mirrors.git);
+  mirrors.git.run = async (args, options) => {
+    const kind = args[0] === 'clone' ? 'clone' : args.includes('fetch') ? 'fetch' : undefined;
+    const start = performance.now();
+    try {
+      return await run(args, options);
+    } finally {
+      if (kind !== undefined) spans.push({ kind, start, end: performance.now() });
+    }
+  };
+  return spans;
+}
+
+function overlaps(a: Span, b: Span): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
 describe('MirrorCache', () => {
   it('clones a project once, then only fetches new commits into the same mirror', async () => {
     const mirrors = forge.newMirrorCache();
@@ -62,6 +89,21 @@ describe('MirrorCache', () => {
     const source = { ...forge.source, connectionId: 'concurrent' };
     const results = await Promise.all([1, 2, 3].map(() => mirrors.ensureFresh(source)));
     expect(results.filter((r) => r.created)).toHaveLength(1);
+  });
+
+  it("does not let one token's failed fetch answer a request made with another token", async () => {
+    const mirrors = forge.newMirrorCache();
+    const good = { ...forge.source, connectionId: 'two-tokens' };
+    const revoked = { ...good, token: 'glpat-revoked-0000' };
+    await mirrors.ensureFresh(good);
+    // The first fetches at once; the other two wait, and are not served by one fetch together.
+    const results = await Promise.allSettled([
+      mirrors.ensureFresh(good),
+      mirrors.ensureFresh(revoked),
+      mirrors.ensureFresh(good),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(results[1]).toMatchObject({ reason: { code: 'FORGE_UNAUTHORIZED' } });
   });
 
   it('says what to do when the forge refuses the token, and keeps no half-made mirror', async () => {
@@ -117,6 +159,41 @@ describe('createWorkspace', () => {
     expect(await headOf(workspace.dir)).toEqual({ branch: 'workloads/bbb222', sha: sourceSha });
     expect(workspace.startBranch).toBe('feature/polite-greeting');
     expect(workspace.contextFile).toBeNull();
+  });
+
+  it('prepares ten runs of one project at once with shared fetches, no clone during a fetch', async () => {
+    const mirrors = forge.newMirrorCache();
+    const source = { ...forge.source, connectionId: 'burst' };
+    await mirrors.ensureFresh(source);
+    const spans = traceMirrorTraffic(mirrors);
+
+    const ids = Array.from({ length: 10 }, (_, i) => `burst${i}`);
+    const workspaces = await Promise.all(
+      ids.map((runId) =>
+        createWorkspace({
+          mirrors,
+          source,
+          runId,
+          runDir: join(forge.dataDir, 'runs', runId),
+          startBranch: 'main',
+        }),
+      ),
+    );
+
+    const main = await forgeBranchSha('main');
+    for (const [i, workspace] of workspaces.entries()) {
+      expect(await headOf(workspace.dir)).toEqual({ branch: `workloads/${ids[i]}`, sha: main });
+    }
+    const fetches = spans.filter((span) => span.kind === 'fetch');
+    const clones = spans.filter((span) => span.kind === 'clone');
+    expect(clones).toHaveLength(10);
+    // One at a time would fetch ten times: the first fetches alone, the rest share one or two.
+    expect(fetches.length).toBeGreaterThanOrEqual(1);
+    expect(fetches.length).toBeLessThanOrEqual(3);
+    for (const fetch of fetches) {
+      for (const clone of clones) expect(overlaps(fetch, clone)).toBe(false);
+    }
+    expect(clones.some((a) => clones.some((b) => a !== b && overlaps(a, b)))).toBe(true);
   });
 
   it('fails with NOT_FOUND for a branch the project does not have, and leaves nothing behind', async () => {

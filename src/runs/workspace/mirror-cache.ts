@@ -28,20 +28,79 @@ export interface MirrorCacheOptions {
   timeoutMs?: number;
 }
 
-/** Serialises work per key inside this process; each caller waits for the previous one. */
-class KeyedLock {
-  readonly #tails = new Map<string, Promise<unknown>>();
+interface FreshenRequest {
+  source: MirrorSource;
+  resolve: (held: { created: boolean; release: () => void }) => void;
+  reject: (error: unknown) => void;
+}
 
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
-    const current = previous.then(work, work);
-    const tail = current.catch(() => undefined);
-    this.#tails.set(key, tail);
-    try {
-      return await current;
-    } finally {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+/**
+ * One mirror's traffic inside this process. A fetch (or the first clone) runs alone, since it
+ * may repack while a reader has a pack open; reads (workspace clones) run side by side while no
+ * fetch does. Fetch requests that arrive while a fetch or reads are in progress wait and are
+ * then served together by one fetch (those with the same token: another service account's
+ * token may not read the same refs), which hands each of them a read as it ends. So ten
+ * mentions at once cost two fetches, not ten, and their clones overlap.
+ */
+class MirrorGate {
+  readonly #update: (source: MirrorSource) => Promise<boolean>;
+  readonly #onIdle: () => void;
+  readonly #queue: FreshenRequest[] = [];
+  #reads = 0;
+  #fetching = false;
+
+  constructor(update: (source: MirrorSource) => Promise<boolean>, onIdle: () => void) {
+    this.#update = update;
+    this.#onIdle = onIdle;
+  }
+
+  /** Freshens the mirror (alone, or with requests waiting beside this one), then holds a read. */
+  acquire(source: MirrorSource): Promise<{ created: boolean; release: () => void }> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ source, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  get idle(): boolean {
+    return !this.#fetching && this.#reads === 0 && this.#queue.length === 0;
+  }
+
+  #pump(): void {
+    if (this.#fetching || this.#reads > 0) return;
+    const first = this.#queue[0];
+    if (first === undefined) {
+      this.#onIdle();
+      return;
     }
+    const batch = this.#queue.filter((request) => request.source.token === first.source.token);
+    for (const request of batch) this.#queue.splice(this.#queue.indexOf(request), 1);
+    this.#fetching = true;
+    this.#update(first.source).then(
+      (created) => {
+        this.#fetching = false;
+        this.#reads += batch.length;
+        // Only the request whose fetch created the mirror reports creating it.
+        for (const [index, request] of batch.entries()) {
+          request.resolve({ created: created && index === 0, release: this.#releaser() });
+        }
+      },
+      (error: unknown) => {
+        this.#fetching = false;
+        for (const request of batch) request.reject(error);
+        this.#pump();
+      },
+    );
+  }
+
+  #releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#reads -= 1;
+      this.#pump();
+    };
   }
 }
 
@@ -49,8 +108,9 @@ const safeSegment = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /**
  * One bare mirror per project, fetched before each run so workspaces never clone from the
- * forge. Fetches and workspace clones of one mirror are serialised (a fetch may repack while a
- * clone reads); different projects proceed in parallel.
+ * forge. A fetch of one mirror never overlaps a workspace clone from it (a fetch may repack
+ * while a clone reads), concurrent requests share fetches, and clones run side by side
+ * (`MirrorGate`); different projects proceed in parallel.
  */
 export class MirrorCache {
   readonly git: GitRunner;
@@ -58,7 +118,7 @@ export class MirrorCache {
   readonly #home: string;
   readonly #logger: Logger | undefined;
   readonly #timeoutMs: number;
-  readonly #lock = new KeyedLock();
+  readonly #gates = new Map<string, MirrorGate>();
 
   constructor(options: MirrorCacheOptions) {
     this.#root = join(options.dataDir, 'mirrors');
@@ -85,19 +145,40 @@ export class MirrorCache {
   }
 
   /**
-   * Freshens the mirror, then runs `use` while no other fetch of the same mirror can start.
-   * The lock is per process: several Baton processes sharing a data directory would need a
-   * file lock here as well.
+   * Freshens the mirror, then runs `use` while no fetch of the same mirror can start (other
+   * `use`s may run beside it). The gate is per process: several Baton processes sharing a data
+   * directory would need a file lock here as well.
    */
   async withMirror<T>(source: MirrorSource, use: (mirror: FreshMirror) => Promise<T>): Promise<T> {
     const path = this.mirrorPath(source.connectionId, source.projectId);
-    return this.#lock.run(path, async () => {
-      await mkdir(this.#home, { recursive: true });
-      const created = !(await exists(join(path, 'HEAD')));
-      if (created) await this.#create(path, source);
-      else await this.#fetch(path, source);
-      return use({ path, created });
-    });
+    let gate = this.#gates.get(path);
+    if (gate === undefined) {
+      const created = new MirrorGate(
+        (from) => this.#update(path, from),
+        () => {
+          if (this.#gates.get(path) === created && created.idle) this.#gates.delete(path);
+        },
+      );
+      gate = created;
+      this.#gates.set(path, gate);
+    }
+    const { created, release } = await gate.acquire(source);
+    try {
+      return await use({ path, created });
+    } finally {
+      release();
+    }
+  }
+
+  /** Creates the mirror, or fetches into it; true when it was created. */
+  async #update(path: string, source: MirrorSource): Promise<boolean> {
+    await mkdir(this.#home, { recursive: true });
+    if (await exists(join(path, 'HEAD'))) {
+      await this.#fetch(path, source);
+      return false;
+    }
+    await this.#create(path, source);
+    return true;
   }
 
   async #create(path: string, source: MirrorSource): Promise<void> {
