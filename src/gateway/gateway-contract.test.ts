@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/database.ts';
 import {
@@ -148,6 +149,90 @@ describeEachDatabase('gateway contract, against every provider API', (getDatabas
         expect(record?.ttfb_ms, c.label).toBeGreaterThanOrEqual(0);
         expect(record?.duration_ms, c.label).toBeGreaterThanOrEqual(record?.ttfb_ms ?? 0);
       }
+    });
+  });
+
+  it('asks a Chat Completions stream for its usage when the client did not, and meters it', async () => {
+    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    const chat = providerCases.find((c) => c.label === 'OpenAI Chat Completions');
+    if (chat === undefined) throw new Error('no Chat Completions case');
+    await withGateway({}, async (gateway) => {
+      const plain = JSON.stringify({ model: 'gpt-5', messages: [], stream: true, seed: 7 });
+      const bodies = [
+        { runId: 'run-chat-no-usage', body: plain, encoding: undefined },
+        // A client that asked not to get usage is asked for it all the same.
+        {
+          runId: 'run-chat-usage-off',
+          body: JSON.stringify({
+            model: 'gpt-5',
+            messages: [],
+            stream: true,
+            stream_options: { include_usage: false },
+          }),
+          encoding: undefined,
+        },
+        { runId: 'run-chat-gzip', body: gzipSync(plain), encoding: 'gzip' },
+      ];
+      for (const { runId, body, encoding } of bodies) {
+        const token = await gateway.grantRun(runId);
+        const before = upstream.requests.length;
+        const response = await fetch(`${gateway.url}/gateway/openai/v1/chat/completions`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(encoding === undefined ? {} : { 'content-encoding': encoding }),
+            ...chat.auth(token),
+          },
+          body,
+        });
+        const text = await response.text();
+
+        expect(response.status, runId).toBe(200);
+        expect(text, runId).toContain('hi there');
+        expect(text, runId).toContain('"usage"');
+        const seen = upstream.requests.slice(before);
+        expect(seen, runId).toHaveLength(1);
+        expect(seen[0]?.body, runId).toMatchObject({
+          model: 'gpt-5',
+          stream: true,
+          stream_options: { include_usage: true },
+        });
+        expect(seen[0]?.headers['content-encoding'], runId).toBeUndefined();
+        expect(await gateway.service.usage(runId), runId).toMatchObject({
+          calls: 1,
+          inputTokens: chat.expected.input,
+          outputTokens: chat.expected.output,
+        });
+      }
+    });
+  });
+
+  it('refuses a Chat Completions body it cannot read with 400, calling nobody', async () => {
+    await withGateway({}, async (gateway) => {
+      const token = await gateway.grantRun('run-chat-unreadable');
+      const before = upstream.requests.length;
+      const cases = [
+        { body: '{"model":"gpt-5","stream":true', encoding: undefined, says: 'not a JSON object' },
+        { body: 'not gzip at all', encoding: 'gzip', says: 'content-encoding gzip' },
+        { body: '{}', encoding: 'zstd', says: 'content-encoding zstd' },
+      ];
+      for (const { body, encoding, says } of cases) {
+        const response = await fetch(`${gateway.url}/gateway/openai/v1/chat/completions`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${token}`,
+            ...(encoding === undefined ? {} : { 'content-encoding': encoding }),
+          },
+          body,
+        });
+        const reply = (await response.json()) as { error: { message: string; code: string } };
+
+        expect(response.status, says).toBe(400);
+        expect(reply.error.code, says).toBe('bad_request');
+        expect(reply.error.message, says).toContain(says);
+      }
+      expect(upstream.requests.length).toBe(before);
     });
   });
 

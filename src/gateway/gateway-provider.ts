@@ -20,7 +20,15 @@ export interface ProviderRoute {
   kind: RouteKind;
   /** The model when the path names it (Gemini); otherwise read from the reply or the request. */
   model: string | null;
+  /**
+   * The whole request body is read before anything goes upstream, and passed through the
+   * provider's `prepareBody`: for requests whose replies would otherwise carry no usage.
+   */
+  holdsBody?: boolean;
 }
+
+/** What `prepareBody` decided: send these bytes instead, or refuse the request. */
+export type PreparedBody = { body: Buffer } | { refusal: string };
 
 /** Tokens one call used, in Anthropic's sense: `inputTokens` excludes cache reads and writes. */
 export interface MeteredUsage {
@@ -70,6 +78,11 @@ export interface GatewayProvider {
    * events that carried a usage object (the same one when only one did).
    */
   usageFromEvents(first: string, last: string): MeteredUsage | null;
+  /**
+   * For a route with `holdsBody`: the request body (decoded) to send instead, a refusal, or
+   * null to send the client's bytes unchanged.
+   */
+  prepareBody?(path: string, body: Buffer): PreparedBody | null;
 }
 
 /** `usage` / `usageMetadata` holding an object (not null): the events worth parsing. */

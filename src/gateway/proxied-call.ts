@@ -13,7 +13,7 @@ import type { ActiveGrant } from './grant-registry.ts';
 import { costOf } from './price-table.ts';
 import type { SpendLedger } from './spend-ledger.ts';
 import { UpstreamConnectTimeout, type Upstream } from './upstream.ts';
-import { UsageTap } from './usage-tap.ts';
+import { decodeBody, UsageTap } from './usage-tap.ts';
 
 /** What a call needs from the gateway around it. */
 export interface CallContext {
@@ -38,6 +38,14 @@ class UpstreamIdleTimeout extends Error {
   constructor(ms: number) {
     super(`no data for ${ms} ms`);
   }
+}
+
+/** The value of a header in a raw `[name, value, ...]` list with lower-case names. */
+function headerValue(headers: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (headers[i] === name) return headers[i + 1];
+  }
+  return undefined;
 }
 
 /** The time a call started: wall clock for the record, monotonic for durations. */
@@ -79,7 +87,7 @@ export class ProxiedCall {
   readonly #upstream: Upstream;
   readonly #pathAndQuery: string;
   readonly #path: string;
-  readonly #headers: string[];
+  #headers: string[];
   readonly #start: CallStart;
   #outgoing: ClientRequest | null = null;
   #reply: IncomingMessage | null = null;
@@ -129,13 +137,18 @@ export class ProxiedCall {
 
   run(): void {
     const req = this.#req;
-    req.on('data', (chunk: Buffer) => {
-      this.#onBodyChunk(chunk);
-    });
-    req.on('end', () => {
-      this.#bodyEnded = true;
-      this.#outgoing?.end();
-    });
+    const holds = this.#route.holdsBody === true;
+    if (holds) {
+      this.#holdBody();
+    } else {
+      req.on('data', (chunk: Buffer) => {
+        this.#onBodyChunk(chunk);
+      });
+      req.on('end', () => {
+        this.#bodyEnded = true;
+        this.#outgoing?.end();
+      });
+    }
     this.#res.on('close', () => {
       if (this.#res.writableFinished) return;
       // The client went away: stop the provider's work (and its billing) at once.
@@ -146,7 +159,64 @@ export class ProxiedCall {
     this.#res.on('drain', () => {
       this.#reply?.resume();
     });
-    this.#send();
+    if (!holds) this.#send();
+  }
+
+  /**
+   * Reads the whole body (bounded) and sends it once it has ended, as the provider prepares it:
+   * for routes whose replies would otherwise carry no usage.
+   */
+  #holdBody(): void {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    this.#req.on('data', (chunk: Buffer) => {
+      this.#firstBodyChunk ??= chunk;
+      this.#requestBody?.add(chunk);
+      bytes += chunk.length;
+      if (bytes <= maxReplayBytes) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    this.#req.on('end', () => {
+      if (this.#done) return;
+      const prepared =
+        bytes > maxReplayBytes
+          ? { refusal: `the request body is over ${maxReplayBytes / (1024 * 1024)} MiB` }
+          : this.#prepareBody(Buffer.concat(chunks, bytes));
+      if ('refusal' in prepared) {
+        const message = `Baton's gateway cannot forward this request: ${prepared.refusal}`;
+        sendProviderError(this.#res, this.#provider, 'bad_request', message);
+        this.#finish('bad_request', message, errorStatus.bad_request);
+        return;
+      }
+      this.#headers = prepared.headers;
+      this.#replay = [prepared.body];
+      this.#replayBytes = prepared.body.length;
+      this.#bodyEnded = true;
+      this.#send();
+    });
+  }
+
+  #prepareBody(raw: Buffer): { body: Buffer; headers: string[] } | { refusal: string } {
+    const encoding = headerValue(this.#headers, 'content-encoding')?.trim().toLowerCase();
+    const plain = encoding === undefined || encoding === '' || encoding === 'identity';
+    const decoded = plain ? raw : decodeBody(raw, encoding, maxReplayBytes);
+    if (decoded === null) {
+      return {
+        refusal: `a request body with content-encoding ${encoding ?? ''} it cannot read (send it uncompressed, or as gzip, deflate or br, up to ${maxReplayBytes / (1024 * 1024)} MiB decoded)`,
+      };
+    }
+    const prepared = this.#provider.prepareBody?.(this.#path, decoded) ?? null;
+    if (prepared === null) return { body: raw, headers: this.#headers };
+    if ('refusal' in prepared) return prepared;
+    // The new body goes uncompressed, with its own length.
+    const headers: string[] = [];
+    for (let i = 0; i + 1 < this.#headers.length; i += 2) {
+      const name = this.#headers[i] as string;
+      if (name === 'content-length' || name === 'content-encoding') continue;
+      headers.push(name, this.#headers[i + 1] as string);
+    }
+    headers.push('content-length', String(prepared.body.length));
+    return { body: prepared.body, headers };
   }
 
   #send(): void {

@@ -59,7 +59,7 @@ export class UsageTap {
   result(): MeteredUsage | null {
     if (this.#events && this.#encoding === null) return this.#eventsResult();
     if (this.#kept === null) return null;
-    const body = decode(Buffer.concat(this.#kept, this.#keptBytes), this.#encoding);
+    const body = decodeBody(Buffer.concat(this.#kept, this.#keptBytes), this.#encoding);
     this.#kept = null;
     if (body === null) return null;
     if (!this.#events) return this.#provider.usageFromJson(parseJson(body.toString('utf8')));
@@ -130,12 +130,21 @@ export class UsageTap {
   }
 }
 
-function decode(body: Buffer, encoding: string | null): Buffer | null {
+/**
+ * A body in its content encoding (null: none), decoded; null when the encoding is unknown, the
+ * body is corrupt or it would decode to more than `maxBytes`.
+ */
+export function decodeBody(
+  body: Buffer,
+  encoding: string | null,
+  maxBytes: number = maxTappedBytes,
+): Buffer | null {
+  const options = { maxOutputLength: maxBytes };
   try {
     if (encoding === null) return body;
-    if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body);
-    if (encoding === 'deflate') return inflateSync(body);
-    if (encoding === 'br') return brotliDecompressSync(body);
+    if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body, options);
+    if (encoding === 'deflate') return inflateSync(body, options);
+    if (encoding === 'br') return brotliDecompressSync(body, options);
     return null;
   } catch {
     return null;

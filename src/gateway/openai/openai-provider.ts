@@ -3,6 +3,7 @@ import {
   tokenCount,
   type GatewayErrorKind,
   type GatewayProvider,
+  type PreparedBody,
   type ProviderRoute,
 } from '../gateway-provider.ts';
 import { openaiReplySchema } from './schema.ts';
@@ -18,6 +19,8 @@ const errors: Record<GatewayErrorKind, { type: string; code: string }> = {
 };
 
 const generate: ProviderRoute = { kind: 'generate', model: null };
+/** Chat Completions: read whole, so that a stream is always asked to report its usage. */
+const chat: ProviderRoute = { kind: 'generate', model: null, holdsBody: true };
 const utility: ProviderRoute = { kind: 'utility', model: null };
 
 /** OpenAI's Responses (Codex) and Chat Completions (Opencode) APIs, and the model list. */
@@ -26,9 +29,8 @@ export const openaiProvider: GatewayProvider = {
   keyVariable: 'OPENAI_API_KEY',
 
   route(method, path) {
-    if (method === 'POST' && (path === '/v1/responses' || path === '/v1/chat/completions')) {
-      return generate;
-    }
+    if (method === 'POST' && path === '/v1/responses') return generate;
+    if (method === 'POST' && path === '/v1/chat/completions') return chat;
     if (method === 'GET' && path === '/v1/models') return utility;
     return null;
   },
@@ -67,4 +69,35 @@ export const openaiProvider: GatewayProvider = {
   usageFromEvents(_first, last) {
     return this.usageFromJson(parseJson(last));
   },
+
+  prepareBody(path, body) {
+    if (path !== '/v1/chat/completions') return null;
+    return withStreamUsage(body);
+  },
 };
+
+/**
+ * A Chat Completions stream reports its usage only when asked (`stream_options.include_usage`);
+ * without it every token would pass unmetered and uncounted against budgets. So a streamed
+ * request that does not ask is changed to ask (the reply then ends with one more chunk, with
+ * `choices: []`, which OpenAI's clients expect). A body that is not a JSON object is refused
+ * here: the provider would refuse it too, and it cannot be checked.
+ */
+export function withStreamUsage(body: Buffer): PreparedBody | null {
+  const request = parseJson(body.toString('utf8'));
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    return { refusal: 'the request body is not a JSON object' };
+  }
+  const fields = request as Record<string, unknown>;
+  if (fields['stream'] !== true) return null;
+  const options = fields['stream_options'];
+  if (options === undefined || options === null) {
+    fields['stream_options'] = { include_usage: true };
+  } else if (typeof options === 'object' && !Array.isArray(options)) {
+    if ((options as Record<string, unknown>)['include_usage'] === true) return null;
+    fields['stream_options'] = { ...options, include_usage: true };
+  } else {
+    return { refusal: '`stream_options` must be an object' };
+  }
+  return { body: Buffer.from(JSON.stringify(fields)) };
+}
