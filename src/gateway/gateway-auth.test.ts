@@ -1,31 +1,15 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/database.ts';
-import {
-  startScriptedProvider,
-  type ScriptedProvider,
-} from '../../test/providers/scripted-provider.ts';
 import { hashToken } from './grant-registry.ts';
 import {
   connectionId,
   instanceKeys,
   projectPath,
-  startTestGateway,
+  useGatewayTestbed,
   type TestGateway,
 } from './gateway-test-kit.ts';
+import { startScriptedProvider } from '../../test/providers/scripted-provider.ts';
 import { meteredUsage } from './provider-cases.ts';
-
-let upstream: ScriptedProvider;
-
-beforeAll(async () => {
-  upstream = await startScriptedProvider({
-    keys: { ...instanceKeys },
-    scenario: { name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage },
-  });
-});
-
-afterAll(async () => {
-  await upstream.close();
-});
 
 const anthropicBody = JSON.stringify({
   model: 'claude-sonnet-4-5',
@@ -47,20 +31,7 @@ function anthropicMessage(body: unknown): string {
 }
 
 describeEachDatabase('gateway authentication and keys', (getDatabase) => {
-  async function withGateway(
-    overrides: Partial<Parameters<typeof startTestGateway>[1]>,
-    body: (gateway: TestGateway) => Promise<void>,
-  ) {
-    const gateway = await startTestGateway(getDatabase(), {
-      upstreamUrl: upstream.url,
-      ...overrides,
-    });
-    try {
-      await body(gateway);
-    } finally {
-      await gateway.close();
-    }
-  }
+  const { upstream, withGateway } = useGatewayTestbed(getDatabase);
 
   it('mints a random token stored only as its hash, with the run id header', async () => {
     await withGateway({}, async (gateway) => {
@@ -104,10 +75,10 @@ describeEachDatabase('gateway authentication and keys', (getDatabase) => {
         ],
       ];
       for (const [path, headers, body] of styles) {
-        const before = upstream.requests.length;
+        const before = upstream().requests.length;
         const response = await post(gateway, path, headers, body);
         expect(response.status, `${path} ${Object.keys(headers).join()}`).toBe(200);
-        const seen = upstream.requests[before];
+        const seen = upstream().requests[before];
         expect(JSON.stringify(seen?.headers)).not.toContain(token);
       }
       expect((await gateway.service.usage('run-1')).calls).toBe(4);
@@ -120,7 +91,7 @@ describeEachDatabase('gateway authentication and keys', (getDatabase) => {
       const revoked = await gateway.grantRun('run-done');
       await gateway.service.revoke('run-done');
       await gateway.service.revoke('run-done');
-      const before = upstream.requests.length;
+      const before = upstream().requests.length;
 
       const missing = await post(gateway, '/gateway/anthropic/v1/messages', {}, anthropicBody);
       expect(missing.status).toBe(401);
@@ -141,7 +112,7 @@ describeEachDatabase('gateway authentication and keys', (getDatabase) => {
       );
       expect(ended.status).toBe(401);
       expect(anthropicMessage(await ended.json())).toMatch(/run-done was revoked/);
-      expect(upstream.requests.length).toBe(before);
+      expect(upstream().requests.length).toBe(before);
       const row = await getDatabase()
         .db.selectFrom('gateway_grants')
         .select('revoked_at')
@@ -218,7 +189,7 @@ describeEachDatabase('gateway authentication and keys', (getDatabase) => {
   it('answers 403 naming the variable to set when no key is configured anywhere', async () => {
     await withGateway({ keys: null }, async (gateway) => {
       const token = await gateway.grantRun('run-1');
-      const before = upstream.requests.length;
+      const before = upstream().requests.length;
       const response = await post(
         gateway,
         '/gateway/anthropic/v1/messages',
@@ -240,14 +211,14 @@ describeEachDatabase('gateway authentication and keys', (getDatabase) => {
       expect(await google.json()).toMatchObject({
         error: { code: 403, status: 'PERMISSION_DENIED', message: /GEMINI_API_KEY/ },
       });
-      expect(upstream.requests.length).toBe(before);
+      expect(upstream().requests.length).toBe(before);
     });
   });
 
   it('forwards what the CLIs send and drops hop-by-hop, cookie, Baton and GitLab headers', async () => {
     await withGateway({}, async (gateway) => {
       const token = await gateway.grantRun('run-1');
-      const before = upstream.requests.length;
+      const before = upstream().requests.length;
       const response = await post(
         gateway,
         '/gateway/anthropic/v1/messages?beta=true',
@@ -267,7 +238,7 @@ describeEachDatabase('gateway authentication and keys', (getDatabase) => {
         anthropicBody,
       );
       expect(response.status).toBe(200);
-      const seen = upstream.requests[before];
+      const seen = upstream().requests[before];
       expect(seen?.path).toBe('/v1/messages');
       expect(seen?.headers).toMatchObject({
         'x-api-key': instanceKeys.anthropic,
@@ -294,7 +265,7 @@ describeEachDatabase('gateway authentication and keys', (getDatabase) => {
   it('forwards a request body that arrives in chunks, without a content-length', async () => {
     await withGateway({}, async (gateway) => {
       const token = await gateway.grantRun('run-1');
-      const before = upstream.requests.length;
+      const before = upstream().requests.length;
       const encoder = new TextEncoder();
       const pieces = [
         anthropicBody.slice(0, 20),
@@ -315,8 +286,8 @@ describeEachDatabase('gateway authentication and keys', (getDatabase) => {
       });
 
       expect(response.status).toBe(200);
-      expect(upstream.requests[before]?.body).toEqual(JSON.parse(anthropicBody));
-      expect(upstream.requests[before]?.headers['transfer-encoding']).toBe('chunked');
+      expect(upstream().requests[before]?.body).toEqual(JSON.parse(anthropicBody));
+      expect(upstream().requests[before]?.headers['transfer-encoding']).toBe('chunked');
     });
   });
 

@@ -1,11 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/database.ts';
-import {
-  startScriptedProvider,
-  type ScriptedProvider,
-} from '../../test/providers/scripted-provider.ts';
-import { instanceKeys, startTestGateway, type TestGateway } from './gateway-test-kit.ts';
+import { instanceKeys, useGatewayTestbed, type TestGateway } from './gateway-test-kit.ts';
 import { meteredUsage, providerCases, type ProviderCase } from './provider-cases.ts';
 
 /**
@@ -13,19 +9,6 @@ import { meteredUsage, providerCases, type ProviderCase } from './provider-cases
  * and Chat Completions, Gemini): each test runs the same behaviour against each, in turn, on
  * one database.
  */
-
-let upstream: ScriptedProvider;
-
-beforeAll(async () => {
-  upstream = await startScriptedProvider({
-    keys: { ...instanceKeys },
-    scenario: { name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage },
-  });
-});
-
-afterAll(async () => {
-  await upstream.close();
-});
 
 function call(gateway: TestGateway, c: ProviderCase, token: string, stream: boolean) {
   return fetch(`${gateway.url}/gateway/${c.provider}${c.path(stream)}`, {
@@ -54,33 +37,20 @@ const gapMs = 100;
 const runOf = (c: ProviderCase) => `run-${c.label.replaceAll(' ', '-').toLowerCase()}`;
 
 describeEachDatabase('gateway contract, against every provider API', (getDatabase) => {
-  async function withGateway(
-    overrides: Partial<Parameters<typeof startTestGateway>[1]>,
-    body: (gateway: TestGateway) => Promise<void>,
-  ) {
-    const gateway = await startTestGateway(getDatabase(), {
-      upstreamUrl: upstream.url,
-      ...overrides,
-    });
-    try {
-      await body(gateway);
-    } finally {
-      await gateway.close();
-    }
-  }
+  const { upstream, withGateway } = useGatewayTestbed(getDatabase);
 
   it('forwards a call with the configured key, never the run token, and meters it', async () => {
-    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
     await withGateway({}, async (gateway) => {
       for (const c of providerCases) {
         const token = await gateway.grantRun(runOf(c));
-        const before = upstream.requests.length;
+        const before = upstream().requests.length;
         const response = await call(gateway, c, token, false);
         const body = await response.text();
 
         expect(response.status, `${c.label}: ${body}`).toBe(200);
         expect(body, c.label).toContain('hi there');
-        const seen = upstream.requests.slice(before);
+        const seen = upstream().requests.slice(before);
         expect(seen, c.label).toHaveLength(1);
         expect(c.upstreamKey(seen[0]?.headers ?? {}), c.label).toBe(instanceKeys[c.provider]);
         expect(JSON.stringify(seen[0]?.headers), c.label).not.toContain(token);
@@ -99,7 +69,7 @@ describeEachDatabase('gateway contract, against every provider API', (getDatabas
   });
 
   it('streams the reply chunk by chunk, the first long before the provider has finished, and meters the stream', async () => {
-    upstream.setScenario({
+    upstream().setScenario({
       name: 'slow',
       turns: [
         {
@@ -153,7 +123,7 @@ describeEachDatabase('gateway contract, against every provider API', (getDatabas
   });
 
   it('asks a Chat Completions stream for its usage when the client did not, and meters it', async () => {
-    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
     const chat = providerCases.find((c) => c.label === 'OpenAI Chat Completions');
     if (chat === undefined) throw new Error('no Chat Completions case');
     await withGateway({}, async (gateway) => {
@@ -175,7 +145,7 @@ describeEachDatabase('gateway contract, against every provider API', (getDatabas
       ];
       for (const { runId, body, encoding } of bodies) {
         const token = await gateway.grantRun(runId);
-        const before = upstream.requests.length;
+        const before = upstream().requests.length;
         const response = await fetch(`${gateway.url}/gateway/openai/v1/chat/completions`, {
           method: 'POST',
           headers: {
@@ -190,7 +160,7 @@ describeEachDatabase('gateway contract, against every provider API', (getDatabas
         expect(response.status, runId).toBe(200);
         expect(text, runId).toContain('hi there');
         expect(text, runId).toContain('"usage"');
-        const seen = upstream.requests.slice(before);
+        const seen = upstream().requests.slice(before);
         expect(seen, runId).toHaveLength(1);
         expect(seen[0]?.body, runId).toMatchObject({
           model: 'gpt-5',
@@ -210,7 +180,7 @@ describeEachDatabase('gateway contract, against every provider API', (getDatabas
   it('refuses a Chat Completions body it cannot read with 400, calling nobody', async () => {
     await withGateway({}, async (gateway) => {
       const token = await gateway.grantRun('run-chat-unreadable');
-      const before = upstream.requests.length;
+      const before = upstream().requests.length;
       const cases = [
         { body: '{"model":"gpt-5","stream":true', encoding: undefined, says: 'not a JSON object' },
         { body: 'not gzip at all', encoding: 'gzip', says: 'content-encoding gzip' },
@@ -232,7 +202,7 @@ describeEachDatabase('gateway contract, against every provider API', (getDatabas
         expect(reply.error.code, says).toBe('bad_request');
         expect(reply.error.message, says).toContain(says);
       }
-      expect(upstream.requests.length).toBe(before);
+      expect(upstream().requests.length).toBe(before);
     });
   });
 
@@ -240,18 +210,18 @@ describeEachDatabase('gateway contract, against every provider API', (getDatabas
     await withGateway({}, async (gateway) => {
       await gateway.grantRun('run-1');
       for (const c of providerCases) {
-        const before = upstream.requests.length;
+        const before = upstream().requests.length;
         const response = await call(gateway, c, 'baton-gw-not-a-real-token', false);
 
         expect(response.status, c.label).toBe(401);
         expect(c.errorMessage(await response.json()), c.label).toMatch(/invalid gateway token/);
-        expect(upstream.requests.length, c.label).toBe(before);
+        expect(upstream().requests.length, c.label).toBe(before);
       }
     });
   });
 
   it('passes a provider error through as is (status and body) and records it', async () => {
-    upstream.setScenario({
+    upstream().setScenario({
       name: 'fails',
       turns: [{ error: { status: 529, message: 'Overloaded right now' } }],
     });
@@ -275,19 +245,19 @@ describeEachDatabase('gateway contract, against every provider API', (getDatabas
   });
 
   it('refuses a call once the run’s budget is spent, in the provider’s shape, and says why', async () => {
-    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
     for (const c of providerCases) {
       await withGateway({ runBudgetUsd: c.expected.cost / 2 }, async (gateway) => {
         const token = await gateway.grantRun(runOf(c));
         expect((await call(gateway, c, token, false)).status, c.label).toBe(200);
-        const before = upstream.requests.length;
+        const before = upstream().requests.length;
         const refused = await call(gateway, c, token, true);
 
         expect(refused.status, c.label).toBe(403);
         expect(c.errorMessage(await refused.json()), c.label).toMatch(
           /budget for this run is spent.*gateway\.runBudgetUsd/,
         );
-        expect(upstream.requests.length, c.label).toBe(before);
+        expect(upstream().requests.length, c.label).toBe(before);
         const usage = await gateway.service.usage(runOf(c));
         expect(usage.calls, c.label).toBe(2);
         expect(usage.budgetExceeded, c.label).toMatch(/budget for this run is spent/);

@@ -1,25 +1,8 @@
 import { createConnection, createServer, type AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/database.ts';
-import {
-  startScriptedProvider,
-  type ScriptedProvider,
-} from '../../test/providers/scripted-provider.ts';
-import { instanceKeys, startTestGateway, type TestGateway } from './gateway-test-kit.ts';
+import { useGatewayTestbed, type TestGateway } from './gateway-test-kit.ts';
 import { meteredUsage } from './provider-cases.ts';
-
-let upstream: ScriptedProvider;
-
-beforeAll(async () => {
-  upstream = await startScriptedProvider({
-    keys: { ...instanceKeys },
-    scenario: { name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage },
-  });
-});
-
-afterAll(async () => {
-  await upstream.close();
-});
 
 /** One Claude Sonnet call with `meteredUsage` costs this much. */
 const sonnetCallUsd = 0.00609;
@@ -83,20 +66,7 @@ async function startResettingRelay(target: string) {
 }
 
 describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
-  async function withGateway(
-    overrides: Partial<Parameters<typeof startTestGateway>[1]>,
-    body: (gateway: TestGateway) => Promise<void>,
-  ) {
-    const gateway = await startTestGateway(getDatabase(), {
-      upstreamUrl: upstream.url,
-      ...overrides,
-    });
-    try {
-      await body(gateway);
-    } finally {
-      await gateway.close();
-    }
-  }
+  const { upstream, withGateway } = useGatewayTestbed(getDatabase);
 
   async function records(runId: string) {
     return getDatabase()
@@ -108,7 +78,7 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
   }
 
   it('refuses every run of a project once its daily budget is spent, even after a restart', async () => {
-    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
     await withGateway(
       { projectDailyBudgetUsd: sonnetCallUsd * 1.5, runBudgetUsd: 0 },
       async (gateway) => {
@@ -145,7 +115,7 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
   });
 
   it('gives a model with no price a null cost and keeps counting its tokens', async () => {
-    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
     await withGateway({}, async (gateway) => {
       const token = await gateway.grantRun('run-1');
       expect((await claude(gateway, token)).status).toBe(200);
@@ -162,7 +132,7 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
   });
 
   it('answers 504 in the provider’s shape when the provider sends nothing for the idle timeout', async () => {
-    upstream.setScenario({ name: 'stuck', turns: [{ delayMs: 5000, then: { text: 'late' } }] });
+    upstream().setScenario({ name: 'stuck', turns: [{ delayMs: 5000, then: { text: 'late' } }] });
     await withGateway({ idleTimeoutMs: 500 }, async (gateway) => {
       const token = await gateway.grantRun('run-1');
       const response = await claude(gateway, token);
@@ -183,7 +153,7 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
   });
 
   it('cuts a stream that stalls for the idle timeout', async () => {
-    upstream.setScenario({
+    upstream().setScenario({
       name: 'stalls',
       turns: [{ text: 'a stream that stalls between its events' }],
       chunkDelayMs: 5000,
@@ -202,7 +172,7 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
   });
 
   it('stops the provider’s reply when the client goes away, and records that', async () => {
-    upstream.setScenario({
+    upstream().setScenario({
       name: 'slow',
       turns: [{ text: 'many words arriving slowly one after the other until the end' }],
       usage: meteredUsage,
@@ -244,20 +214,20 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
   });
 
   it('sends a call again on a new connection when the provider reset the pooled one', async () => {
-    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
-    const relay = await startResettingRelay(upstream.url);
+    upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    const relay = await startResettingRelay(upstream().url);
     try {
       await withGateway({ upstreamUrl: relay.url }, async (gateway) => {
         const token = await gateway.grantRun('run-1');
-        const before = upstream.requests.length;
+        const before = upstream().requests.length;
         for (let i = 0; i < 3; i += 1) {
           const response = await claude(gateway, token);
           expect(response.status).toBe(200);
           expect(await response.text()).toContain('hi there');
         }
         expect(relay.resets()).toBe(2);
-        expect(upstream.requests.length - before).toBe(3);
-        expect(upstream.requests.at(-1)?.body).toMatchObject({ model: 'claude-sonnet-4-5' });
+        expect(upstream().requests.length - before).toBe(3);
+        expect(upstream().requests.at(-1)?.body).toMatchObject({ model: 'claude-sonnet-4-5' });
       });
     } finally {
       await relay.close();
@@ -265,7 +235,7 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
   });
 
   it('records bodies only when gateway.recordBodies is on', async () => {
-    upstream.setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
     await withGateway({ recordBodies: true }, async (gateway) => {
       const token = await gateway.grantRun('run-1');
       expect((await claude(gateway, token)).status).toBe(200);

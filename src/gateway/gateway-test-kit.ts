@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { configSchema, type Config } from '../config/config-schema.ts';
@@ -6,7 +7,12 @@ import type { Database } from '../db/open-database.ts';
 import { createLogger } from '../logging/logger.ts';
 import { SecretBox } from '../secrets/secret-box.ts';
 import { VariableStore } from '../secrets/variable-store.ts';
+import {
+  startScriptedProvider,
+  type ScriptedProvider,
+} from '../../test/providers/scripted-provider.ts';
 import { GatewayService } from './gateway-service.ts';
+import { meteredUsage } from './provider-cases.ts';
 
 /** Test support (not shipped): a gateway on a real listener over a real database. */
 
@@ -114,6 +120,49 @@ export async function startTestGateway(
         });
       });
       await service.stop();
+    },
+  };
+}
+
+/**
+ * For a suite: the scripted provider every test's gateway calls, started before the suite's
+ * tests (accepting the instance keys, answering "hi there" with `meteredUsage`) and closed
+ * after, and `withGateway`, which runs a test body against a fresh gateway over the test's
+ * database that calls it, closed however the body ends.
+ */
+export function useGatewayTestbed(getDatabase: () => Database): {
+  upstream: () => ScriptedProvider;
+  withGateway: (
+    overrides: Partial<GatewayOverrides>,
+    body: (gateway: TestGateway) => Promise<void>,
+  ) => Promise<void>;
+} {
+  let provider: ScriptedProvider | undefined;
+  beforeAll(async () => {
+    provider = await startScriptedProvider({
+      keys: { ...instanceKeys },
+      scenario: { name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage },
+    });
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+  const upstream = () => {
+    if (provider === undefined) throw new Error('the scripted provider starts in beforeAll');
+    return provider;
+  };
+  return {
+    upstream,
+    async withGateway(overrides, body) {
+      const gateway = await startTestGateway(getDatabase(), {
+        upstreamUrl: upstream().url,
+        ...overrides,
+      });
+      try {
+        await body(gateway);
+      } finally {
+        await gateway.close();
+      }
     },
   };
 }
