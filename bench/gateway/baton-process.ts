@@ -4,23 +4,15 @@
  * Fastify, call records written, info-level logging to /dev/null. The delivery worker and the
  * run scheduler are not started: nothing here needs them.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app/build-app.ts';
 import { createServices, type Services } from '../../src/app/create-services.ts';
-import { configSchema } from '../../src/config/config-schema.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open-database.ts';
-import { createLogger } from '../../src/logging/logger.ts';
+import { openBenchBaton, type Engine } from '../support/bench-baton.ts';
 import { serve } from '../support/child-rpc.ts';
 import { dropBenchState } from '../support/drop-bench-state.ts';
 
-export type Engine = 'postgres' | 'pglite';
+export type { Engine };
 
 export interface BatonStart {
   engine: Engine;
@@ -77,36 +69,23 @@ async function startFloor(upstreamUrl: string): Promise<{ server: http.Server; u
 
 const handlers = {
   async start(input: BatonStart) {
-    const dataDir = await mkdtemp(join(tmpdir(), 'baton-bench-data-'));
-    const schema =
-      input.engine === 'postgres' ? `bench_${randomBytes(6).toString('hex')}` : undefined;
     const provider = (apiKey: string) => ({ baseUrl: input.upstreamUrl, apiKey });
-    const config = configSchema.parse({
-      dataDir,
-      server: { host: '127.0.0.1', port: 0 },
-      database: input.engine === 'postgres' ? { url: input.postgresUrl } : {},
-      log: { level: 'info' },
-      gateway: {
-        providers: {
-          anthropic: provider(input.keys.anthropic),
-          openai: provider(input.keys.openai),
-          google: provider('unused-google-key'),
+    const { config, logger, database, schema, dataDir } = await openBenchBaton({
+      engine: input.engine,
+      postgresUrl: input.postgresUrl,
+      settings: {
+        gateway: {
+          providers: {
+            anthropic: provider(input.keys.anthropic),
+            openai: provider(input.keys.openai),
+            google: provider('unused-google-key'),
+          },
+          // Budgets stay on (their check runs on every call) but never run out here.
+          runBudgetUsd: 1_000_000,
+          projectDailyBudgetUsd: 1_000_000,
         },
-        // Budgets stay on (their check runs on every call) but never run out here.
-        runBudgetUsd: 1_000_000,
-        projectDailyBudgetUsd: 1_000_000,
       },
     });
-    const logger = createLogger({
-      level: config.log.level,
-      destination: pino.destination({ dest: '/dev/null', sync: true }),
-    });
-    const database = await openDatabase({
-      config,
-      logger,
-      ...(schema === undefined ? {} : { schema }),
-    });
-    await migrateToLatest(database, logger);
     const services = await createServices({ config, logger, database });
     await services.gateway.start();
     const app = await buildApp({ config, logger, services });

@@ -6,28 +6,20 @@
 import { dropBenchState } from '../support/drop-bench-state.ts';
 import { connectDevforge } from '../support/connect-devforge.ts';
 import { startJobEvent } from '../../src/triggers/start-run.ts';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app/build-app.ts';
 import { createServices, type Services } from '../../src/app/create-services.ts';
-import { configSchema } from '../../src/config/config-schema.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open-database.ts';
 import { GitLabApi } from '../../src/forges/gitlab/gitlab-api.ts';
 import type { Delivery } from '../../src/intake/delivery-store.ts';
-import { createLogger } from '../../src/logging/logger.ts';
+import { openBenchBaton, type Engine } from '../support/bench-baton.ts';
 import { serve } from '../support/child-rpc.ts';
 import { summarize } from '../support/stats.ts';
 import { CallTimings } from './call-timings.ts';
 
-export type Engine = 'postgres' | 'pglite';
+export type { Engine };
 
 export interface BatonStart {
   engine: Engine;
@@ -88,25 +80,11 @@ async function startBare(): Promise<{ bare: FastifyInstance; url: string }> {
 
 const handlers = {
   async start(input: BatonStart) {
-    const dataDir = await mkdtemp(join(tmpdir(), 'baton-bench-data-'));
-    const schema =
-      input.engine === 'postgres' ? `bench_${randomBytes(6).toString('hex')}` : undefined;
-    const config = configSchema.parse({
-      dataDir,
-      server: { host: '127.0.0.1', port: 0 },
-      database: input.engine === 'postgres' ? { url: input.postgresUrl } : {},
-      log: { level: input.logLevel },
+    const { config, logger, database, schema, dataDir } = await openBenchBaton({
+      engine: input.engine,
+      postgresUrl: input.postgresUrl,
+      logLevel: input.logLevel,
     });
-    const logger = createLogger({
-      level: config.log.level,
-      destination: pino.destination({ dest: '/dev/null', sync: true }),
-    });
-    const database = await openDatabase({
-      config,
-      logger,
-      ...(schema === undefined ? {} : { schema }),
-    });
-    await migrateToLatest(database, logger);
     const services = await createServices({
       config,
       logger,

@@ -7,17 +7,12 @@
 import { dropBenchState } from '../support/drop-bench-state.ts';
 import { connectDevforge } from '../support/connect-devforge.ts';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app/build-app.ts';
 import { createServices, type Services } from '../../src/app/create-services.ts';
-import { configSchema } from '../../src/config/config-schema.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
-import { openDatabase } from '../../src/db/open-database.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import { openBenchBaton, type Engine } from '../support/bench-baton.ts';
 import type { RunEvent } from '../../src/runs/run-events.ts';
 import { MirrorCache } from '../../src/runs/workspace/mirror-cache.ts';
 import { assertSandboxWorks } from '../../src/sandbox/create-sandbox.ts';
@@ -28,7 +23,7 @@ import { CallTimings } from '../intake/call-timings.ts';
 import { serve } from '../support/child-rpc.ts';
 import { flowMarker } from './marker-flow.ts';
 
-export type Engine = 'postgres' | 'pglite';
+export type { Engine };
 
 export interface BatonStart {
   engine: Engine;
@@ -191,30 +186,17 @@ async function sandboxUntil(process_: SandboxProcess, text: string, start: numbe
 
 const handlers = {
   async start(input: BatonStart) {
-    const dataDir = await mkdtemp(join(tmpdir(), 'baton-bench-data-'));
-    const schema =
-      input.engine === 'postgres' ? `bench_${randomBytes(6).toString('hex')}` : undefined;
-    const config = configSchema.parse({
-      dataDir,
-      server: { host: '127.0.0.1', port: 0 },
-      database: input.engine === 'postgres' ? { url: input.postgresUrl } : {},
-      log: { level: 'info' },
-      runs: {
-        sandbox: 'bubblewrap',
-        maxConcurrent: input.maxConcurrent,
-        maxConcurrentPerProject: input.maxConcurrent,
+    const { config, logger, database, schema, dataDir } = await openBenchBaton({
+      engine: input.engine,
+      postgresUrl: input.postgresUrl,
+      settings: {
+        runs: {
+          sandbox: 'bubblewrap',
+          maxConcurrent: input.maxConcurrent,
+          maxConcurrentPerProject: input.maxConcurrent,
+        },
       },
     });
-    const logger = createLogger({
-      level: config.log.level,
-      destination: pino.destination({ dest: '/dev/null', sync: true }),
-    });
-    const database = await openDatabase({
-      config,
-      logger,
-      ...(schema === undefined ? {} : { schema }),
-    });
-    await migrateToLatest(database, logger);
     const services = await createServices({
       config,
       logger,
