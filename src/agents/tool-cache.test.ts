@@ -7,12 +7,15 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, registryEnvironmentFrom } from '../config/load-config.ts';
 import { isAppError, type AppError } from '../errors/app-error.ts';
 import { createLogger } from '../logging/logger.ts';
 import type { ToolSpec } from './agent-profile.ts';
 import { ToolCache, toolCacheDirFor, toolDirName } from './tool-cache.ts';
 
 const mkdirp: ToolSpec = { package: 'mkdirp', version: '3.0.1', bin: 'node_modules/.bin/mkdirp' };
+/** How this machine reaches the npm registry (a proxy, a private CA), as Baton's config has it. */
+const registryEnvironment = registryEnvironmentFrom(process.env);
 const logger = createLogger({ level: 'silent' });
 const npmTimeout = 180_000;
 
@@ -82,7 +85,7 @@ describe('tool cache', () => {
       const root = await tempDir();
       const dir = path.join(root, 'tools');
       const npm = await recordingNpm(root, path.join(dir, toolDirName(mkdirp)));
-      const cache = new ToolCache({ dir, logger, npmCommand: npm.command });
+      const cache = new ToolCache({ dir, logger, npmCommand: npm.command, registryEnvironment });
 
       const tool = await cache.ensure(mkdirp);
       expect(tool).toEqual({
@@ -101,7 +104,9 @@ describe('tool cache', () => {
       expect(await readdir(dir)).toEqual(['mkdirp@3.0.1']);
 
       // A second ensure, from a new cache object (a restarted Baton), installs nothing.
-      await new ToolCache({ dir, logger, npmCommand: npm.command }).ensure(mkdirp);
+      await new ToolCache({ dir, logger, npmCommand: npm.command, registryEnvironment }).ensure(
+        mkdirp,
+      );
       expect(await npm.calls()).toHaveLength(1);
     },
     npmTimeout,
@@ -113,7 +118,7 @@ describe('tool cache', () => {
       const root = await tempDir();
       const dir = path.join(root, 'tools');
       const npm = await recordingNpm(root, path.join(dir, toolDirName(mkdirp)));
-      const cache = new ToolCache({ dir, logger, npmCommand: npm.command });
+      const cache = new ToolCache({ dir, logger, npmCommand: npm.command, registryEnvironment });
 
       const first = cache.ensure(mkdirp);
       const second = cache.ensure(mkdirp);
@@ -133,8 +138,8 @@ describe('tool cache', () => {
       const npm = await recordingNpm(root, path.join(dir, toolDirName(mkdirp)));
       // Two cache objects stand for two Baton processes sharing the directory.
       const [one, two] = await Promise.all([
-        new ToolCache({ dir, logger, npmCommand: npm.command }).ensure(mkdirp),
-        new ToolCache({ dir, logger, npmCommand: npm.command }).ensure(mkdirp),
+        new ToolCache({ dir, logger, npmCommand: npm.command, registryEnvironment }).ensure(mkdirp),
+        new ToolCache({ dir, logger, npmCommand: npm.command, registryEnvironment }).ensure(mkdirp),
       ]);
       expect(one).toEqual(two);
       expect(await readdir(dir)).toEqual(['mkdirp@3.0.1']);
@@ -147,7 +152,7 @@ describe('tool cache', () => {
     'leaves the tree readable and traversable by every user, writable only by its owner',
     async () => {
       const dir = path.join(await tempDir(), 'tools');
-      const tool = await new ToolCache({ dir, logger }).ensure(mkdirp);
+      const tool = await new ToolCache({ dir, logger, registryEnvironment }).ensure(mkdirp);
       expect((await stat(dir)).mode & 0o777).toBe(0o755);
       for (const entry of [tool.dir, ...(await listTree(tool.dir))]) {
         const info = await stat(entry).catch(() => undefined); // dangling links do not matter
@@ -167,20 +172,29 @@ describe('tool cache', () => {
       const root = await tempDir();
       const dir = path.join(root, 'tools');
       const npm = await recordingNpm(root, path.join(dir, toolDirName(mkdirp)));
+      // Baton's environment as configuration reads it: secrets, and how to reach the registry.
+      const config = loadConfig({
+        cwd: root,
+        env: {
+          ...process.env,
+          GITLAB_TOKEN: 'glpat-must-not-reach-npm',
+          ANTHROPIC_API_KEY: 'sk-ant-must-not-reach-npm',
+          BATON_ADMIN_TOKEN: 'admin-token-must-not-reach-npm',
+          HTTPS_PROXY: 'http://registry-proxy.internal:3128',
+          NODE_EXTRA_CA_CERTS: '/etc/ssl/private-ca.pem',
+        },
+      });
       const cache = new ToolCache({
         dir,
         logger,
         npmCommand: npm.command,
-        hostEnv: {
-          ...process.env,
-          GITLAB_TOKEN: 'glpat-must-not-reach-npm',
-          ANTHROPIC_API_KEY: 'sk-must-not-reach-npm',
-          BATON_SECRET_KEY: 'secret-must-not-reach-npm',
-        },
+        registryEnvironment: config.agents.registryEnvironment,
       });
       await cache.ensure(mkdirp);
       const env = await npm.env();
       expect(env).not.toContain('must-not-reach-npm');
+      expect(env).toMatch(/^HTTPS_PROXY=http:\/\/registry-proxy\.internal:3128$/m);
+      expect(env).toMatch(/^NODE_EXTRA_CA_CERTS=\/etc\/ssl\/private-ca\.pem$/m);
       expect(env).toMatch(/^PATH=/m);
       expect(env).toMatch(/^HOME=/m);
       expect(env).toMatch(/^npm_config_cache=/m);
@@ -214,7 +228,7 @@ describe('tool cache', () => {
         bin: 'node_modules/.bin/x',
       };
       const npm = await recordingNpm(root, path.join(dir, toolDirName(missing)));
-      const cache = new ToolCache({ dir, logger, npmCommand: npm.command });
+      const cache = new ToolCache({ dir, logger, npmCommand: npm.command, registryEnvironment });
 
       const error = await caught(cache.ensure(missing));
       expect(error.code).toBe('DEPENDENCY_MISSING');
@@ -243,7 +257,7 @@ describe('tool cache', () => {
         version: '7.0.0',
         bin: 'node_modules/.bin/is-number',
       };
-      const error = await caught(new ToolCache({ dir, logger }).ensure(noBin));
+      const error = await caught(new ToolCache({ dir, logger, registryEnvironment }).ensure(noBin));
       expect(error.code).toBe('DEPENDENCY_MISSING');
       expect(error.message).toContain(
         'is-number@7.0.0 installed, but `node_modules/.bin/is-number --version` failed',
@@ -256,7 +270,7 @@ describe('tool cache', () => {
   it('refuses ranges, odd package names and bins outside the install before running npm', async () => {
     const dir = path.join(await tempDir(), 'tools');
     const npm = await recordingNpm(await tempDir(), path.join(dir, 'x'));
-    const cache = new ToolCache({ dir, logger, npmCommand: npm.command });
+    const cache = new ToolCache({ dir, logger, npmCommand: npm.command, registryEnvironment });
     for (const spec of [
       { ...mkdirp, version: '^3.0.1' },
       { ...mkdirp, version: 'latest' },
@@ -273,13 +287,20 @@ describe('tool cache', () => {
   });
 
   it('defaults to <dataDir>/tools unless agents.toolCacheDir is set', () => {
-    expect(toolCacheDirFor({ dataDir: '/var/lib/baton', agents: { noteUpdateSeconds: 15 } })).toBe(
-      '/var/lib/baton/tools',
-    );
     expect(
       toolCacheDirFor({
         dataDir: '/var/lib/baton',
-        agents: { noteUpdateSeconds: 15, toolCacheDir: '/opt/baton-tools' },
+        agents: { noteUpdateSeconds: 15, registryEnvironment: {} },
+      }),
+    ).toBe('/var/lib/baton/tools');
+    expect(
+      toolCacheDirFor({
+        dataDir: '/var/lib/baton',
+        agents: {
+          noteUpdateSeconds: 15,
+          registryEnvironment: {},
+          toolCacheDir: '/opt/baton-tools',
+        },
       }),
     ).toBe('/opt/baton-tools');
   });

@@ -36,27 +36,11 @@ export interface ToolCacheOptions {
   /** Kill npm after this long; default 10 minutes. */
   installTimeoutMs?: number;
   /**
-   * Where the TLS-trust and proxy variables npm needs come from (only those in
-   * `forwardedNpmVariables` are read); default this process's environment.
+   * How npm reaches the registry (`config.agents.registryEnvironment`: proxy and TLS-trust
+   * variables); the only variables npm gets besides its own.
    */
-  hostEnv?: Record<string, string | undefined>;
+  registryEnvironment?: Readonly<Record<string, string | undefined>>;
 }
-
-/**
- * The only variables of Baton's own environment npm gets: how to reach the registry (a proxy,
- * a private CA). Everything else, secrets included, stays behind.
- */
-export const forwardedNpmVariables = [
-  'NODE_EXTRA_CA_CERTS',
-  'SSL_CERT_FILE',
-  'SSL_CERT_DIR',
-  'HTTPS_PROXY',
-  'HTTP_PROXY',
-  'NO_PROXY',
-  'https_proxy',
-  'http_proxy',
-  'no_proxy',
-] as const;
 
 /** `config.agents.toolCacheDir`, or `<dataDir>/tools`. */
 export function toolCacheDirFor(config: Pick<Config, 'dataDir' | 'agents'>): string {
@@ -206,11 +190,8 @@ export class ToolCache {
     this.#npmCacheDir = options.npmCacheDir ?? path.join(os.homedir(), '.npm');
     this.#npmCommand = options.npmCommand ?? 'npm';
     this.#installTimeoutMs = options.installTimeoutMs ?? 10 * 60_000;
-    // The one read of process.env outside config: registry reachability, never a secret of Baton's.
-    const hostEnv = options.hostEnv ?? process.env;
     this.#forwardedEnv = {};
-    for (const name of forwardedNpmVariables) {
-      const value = hostEnv[name];
+    for (const [name, value] of Object.entries(options.registryEnvironment ?? {})) {
       if (value !== undefined && value !== '') this.#forwardedEnv[name] = value;
     }
   }

@@ -162,6 +162,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       tools: new ToolCache({
         dir: toolCacheDirFor(config),
         logger: logger.child({ component: 'tool-cache' }),
+        registryEnvironment: config.agents.registryEnvironment,
       }),
       ...(options.wrapAgentCommand ? { wrapCommand: options.wrapAgentCommand } : {}),
     },

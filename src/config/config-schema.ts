@@ -23,6 +23,23 @@ function providerSchema(baseUrl: string) {
 }
 
 /** Baton's whole configuration. Strict: an unknown key is an error, not a silent no-op. */
+/**
+ * Variables of Baton's environment that say how to reach the npm registry, and so are passed to
+ * npm when it installs agent CLIs (`agents.registryEnvironment`). Nothing else of Baton's
+ * environment, secrets included, reaches npm.
+ */
+export const registryVariables = [
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'https_proxy',
+  'http_proxy',
+  'no_proxy',
+] as const;
+
 export const configSchema = z
   .object({
     server: z
@@ -137,11 +154,18 @@ export const configSchema = z
       .object({
         /** Where agent CLIs are installed; default `<dataDir>/tools`. Shared read-only with runs. */
         toolCacheDir: z.string().min(1).optional(),
+        /**
+         * How npm reaches the registry when it installs an agent CLI (a proxy, a private CA):
+         * the only variables npm gets besides its own. Taken from Baton's environment.
+         */
+        registryEnvironment: z
+          .partialRecord(z.enum(registryVariables), z.string().min(1))
+          .default({}),
         /** Seconds between edits of a run's note in its thread (GitLab rate-limits note edits). */
         noteUpdateSeconds: z.coerce.number().int().min(2).max(3600).default(15),
       })
       .strict()
-      .default({ noteUpdateSeconds: 15 }),
+      .default({ noteUpdateSeconds: 15, registryEnvironment: {} }),
     secrets: z
       .object({
         /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { configSchema, type Config } from './config-schema.ts';
+import { configSchema, registryVariables, type Config } from './config-schema.ts';
 
 /**
  * Environment variables Baton reads, and the configuration key each one sets. This file is the
@@ -34,6 +34,9 @@ export const environmentVariables = {
   BATON_RUN_BUDGET_USD: 'gateway.runBudgetUsd',
   BATON_PROJECT_DAILY_BUDGET_USD: 'gateway.projectDailyBudgetUsd',
   BATON_TOOL_CACHE_DIR: 'agents.toolCacheDir',
+  ...Object.fromEntries(
+    registryVariables.map((name) => [name, `agents.registryEnvironment.${name}`]),
+  ),
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -132,6 +135,21 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const config = parsed.data;
   config.dataDir = path.resolve(cwd, config.dataDir);
   return config;
+}
+
+/**
+ * `agents.registryEnvironment` as `loadConfig` fills it from `env`: for code that builds its
+ * configuration without `loadConfig` (tests, benches) and must still reach the npm registry.
+ */
+export function registryEnvironmentFrom(
+  env: Env = process.env,
+): Config['agents']['registryEnvironment'] {
+  const found: Config['agents']['registryEnvironment'] = {};
+  for (const name of registryVariables) {
+    const value = env[name];
+    if (value !== undefined && value !== '') found[name] = value;
+  }
+  return found;
 }
 
 /** Whether the process runs under CI (tests that cannot run must then fail, never skip). */

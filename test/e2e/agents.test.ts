@@ -11,6 +11,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { AgentName } from '../../src/flows/flow-definition.ts';
 import type { Run } from '../../src/runs/run-store.ts';
 import { sandboxApiPort } from '../../src/runs/prepare-run.ts';
+import { registryEnvironmentFrom } from '../../src/config/load-config.ts';
 import { ensureTestTools, testToolCacheDir } from '../helpers/agent-tools.ts';
 import { BatonHarness, projectPath } from '../helpers/baton-harness.ts';
 import { describeEachDatabase } from '../helpers/database.ts';
@@ -107,7 +108,10 @@ describeEachDatabase(
               google: { baseUrl: provider.url, apiKey: providerKey },
             },
           },
-          agents: { toolCacheDir: testToolCacheDir() },
+          agents: {
+            toolCacheDir: testToolCacheDir(),
+            registryEnvironment: registryEnvironmentFrom(process.env),
+          },
         },
         wrapAgentCommand: tracer,
       });

@@ -21,6 +21,7 @@ import type {
 import { agentProfile } from '../../src/agents/agent-profiles.ts';
 import { ToolCache } from '../../src/agents/tool-cache.ts';
 import type { AgentName } from '../../src/flows/flow-definition.ts';
+import { registryEnvironmentFrom } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 
 /**
@@ -37,6 +38,7 @@ function testToolCache(): ToolCache {
   sharedCache ??= new ToolCache({
     dir: testToolCacheDir(),
     logger: createLogger({ level: 'warn', name: 'test-tools' }),
+    registryEnvironment: registryEnvironmentFrom(process.env),
   });
   return sharedCache;
 }
