@@ -7,6 +7,7 @@ export const sandboxTools = {
   setpriv: '/usr/bin/setpriv',
   bwrap: '/usr/bin/bwrap',
   socat: '/usr/bin/socat',
+  chown: '/bin/chown',
 } as const;
 
 /** Where the run's socket directory appears inside the sandbox. */
