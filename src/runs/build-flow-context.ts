@@ -16,8 +16,9 @@ export interface FlowContextInput {
   comment: string | null;
   /** The thread of Baton's progress note, where the agent's answer goes. */
   discussionId: string;
-  serviceAccount: ForgeAccount;
-  requester: ForgeAccount;
+  /** May still be on its way: the forge reads for the context do not wait for it. */
+  serviceAccount: ForgeAccount | Promise<ForgeAccount>;
+  requester: ForgeAccount | Promise<ForgeAccount>;
 }
 
 export interface FlowContext {
@@ -75,9 +76,12 @@ async function readNoteable(
   } as const;
   // The context is cut to 100,000 characters anyway: a few hundred newest notes are plenty,
   // and a thread with thousands must not cost thousands of reads per mention.
-  const notes = comments(await api.listNotes(address, { latest: 300 }), sanitizer);
+  const listed = api.listNotes(address, { latest: 300 });
   if (noteable.type === 'issue') {
-    const issue = await api.getIssue(noteable.projectId, noteable.iid);
+    const [issue, notes] = await Promise.all([
+      api.getIssue(noteable.projectId, noteable.iid),
+      listed.then((found) => comments(found, sanitizer)),
+    ]);
     return {
       type: 'issue',
       iid: issue.iid,
@@ -90,9 +94,10 @@ async function readNoteable(
       comments: notes,
     };
   }
-  const [mr, diffs] = await Promise.all([
+  const [mr, diffs, notes] = await Promise.all([
     api.getMergeRequest(noteable.projectId, noteable.iid),
     api.getMergeRequestDiffs(noteable.projectId, noteable.iid),
+    listed.then((found) => comments(found, sanitizer)),
   ]);
   return {
     type: 'merge_request',
@@ -151,7 +156,11 @@ export function boundContext(
 /** The environment GitLab gives a flow's workload, computed from the forge. */
 export async function buildFlowContext(input: FlowContextInput): Promise<FlowContext> {
   const sanitizer = new Sanitizer();
-  const context = await readNoteable(input, sanitizer);
+  const [context, serviceAccount, requester] = await Promise.all([
+    readNoteable(input, sanitizer),
+    input.serviceAccount,
+    input.requester,
+  ]);
   const fullContext = JSON.stringify(context);
   const { json, truncated } = boundContext(context);
   const flowInput =
@@ -164,10 +173,10 @@ export async function buildFlowContext(input: FlowContextInput): Promise<FlowCon
       AI_FLOW_DISCUSSION_ID: input.discussionId,
       AI_FLOW_PROJECT_PATH: input.project.pathWithNamespace,
       AI_FLOW_GITLAB_HOSTNAME: gitLabHostname(input.baseUrl),
-      GIT_AUTHOR_NAME: input.serviceAccount.name,
-      GIT_AUTHOR_EMAIL: commitEmail(input.serviceAccount, input.baseUrl),
-      GIT_COMMITTER_NAME: input.requester.name,
-      GIT_COMMITTER_EMAIL: commitEmail(input.requester, input.baseUrl),
+      GIT_AUTHOR_NAME: serviceAccount.name,
+      GIT_AUTHOR_EMAIL: commitEmail(serviceAccount, input.baseUrl),
+      GIT_COMMITTER_NAME: requester.name,
+      GIT_COMMITTER_EMAIL: commitEmail(requester, input.baseUrl),
     },
     fullContext,
     truncated,

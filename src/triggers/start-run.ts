@@ -45,8 +45,7 @@ export interface RunStarterDeps {
 }
 
 /** The project's `agent-config.yml` network policy; a broken file stops the run with its error. */
-async function readAgentConfig(api: ForgeApi, projectId: number, ref: string | null) {
-  const text = ref === null ? null : await api.readFile(projectId, agentConfigPath, ref);
+function agentConfigOf(text: string | null) {
   if (text === null) return { networkPolicy: null, notes: [] };
   const config = parseAgentConfig(text);
   if (!config.ok) throw new StartError(config.error);
@@ -154,24 +153,15 @@ export class RunStarter {
     const { activity } = job;
     const { noteable } = activity;
     const project = await api.getProject(noteable.projectId);
-    const [flow, serviceAccount, requester] = await Promise.all([
-      resolveFlow({
-        source: trigger.flow,
-        api,
-        projectId: project.id,
-        defaultBranch: project.defaultBranch,
-        catalog: this.#deps.catalog,
-      }),
-      this.#serviceAccounts
-        .get(`${account.connectionId}:${account.forgeUserId}`, () =>
-          api.getAccount(account.forgeUserId),
-        )
-        .then((live) => ({ ...live, email: account.email ?? live.email })),
-      job.requester ?? api.getAccount(activity.actor.id),
-    ]);
-    if (!flow.ok) throw new StartError(flow.error);
-    const agentConfig = await readAgentConfig(api, project.id, project.defaultBranch);
-    const context = await buildFlowContext({
+    // Every read that needs only the project at once: against a real GitLab each is a round
+    // trip of tens of milliseconds.
+    const serviceAccountRead = this.#serviceAccounts
+      .get(`${account.connectionId}:${account.forgeUserId}`, () =>
+        api.getAccount(account.forgeUserId),
+      )
+      .then((live) => ({ ...live, email: account.email ?? live.email }));
+    const requesterRead = job.requester ?? api.getAccount(activity.actor.id);
+    const contextRead = buildFlowContext({
       api,
       baseUrl: connection.baseUrl,
       project,
@@ -179,9 +169,31 @@ export class RunStarter {
       eventType: job.eventType,
       comment: activity.kind === 'comment' ? activity.body : null,
       discussionId: job.ack.discussionId,
-      serviceAccount,
-      requester,
-    });
+      serviceAccount: serviceAccountRead,
+      requester: requesterRead,
+    }).then(
+      (context) => ({ ok: true as const, context }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    const [flow, requester, agentConfigText, read] = await Promise.all([
+      resolveFlow({
+        source: trigger.flow,
+        api,
+        projectId: project.id,
+        defaultBranch: project.defaultBranch,
+        catalog: this.#deps.catalog,
+      }),
+      requesterRead,
+      project.defaultBranch === null
+        ? null
+        : api.readFile(project.id, agentConfigPath, project.defaultBranch),
+      contextRead,
+    ]);
+    // The person who asked can act on these; a failed forge read is reported after them.
+    if (!flow.ok) throw new StartError(flow.error);
+    const agentConfig = agentConfigOf(agentConfigText);
+    if (!read.ok) throw read.error;
+    const { context } = read;
     return {
       connectionId: connection.id,
       triggerId: trigger.id,

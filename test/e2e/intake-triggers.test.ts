@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { describeEachDatabase } from '../helpers/database.ts';
+import { describeEachDatabase, silentLogger } from '../helpers/database.ts';
 import { BatonHarness, claudeFlowPath, projectPath } from '../helpers/baton-harness.ts';
+import { GitLabApi } from '../../src/forges/gitlab/gitlab-api.ts';
 import { processingNote } from '../../src/triggers/acknowledgement-notes.ts';
 
 const started =
@@ -272,5 +273,50 @@ describeEachDatabase('intake and triggers against the development forge', (getDa
 
   it('posts the processing note before it resolves the flow', () => {
     expect(processingNote).toBe('🔄 Processing the request and starting the agent...');
+  });
+});
+
+describeEachDatabase('run preparation against the development forge', (getDatabase) => {
+  it('prepares a run with its forge reads side by side, not one after another', async () => {
+    // Against a real GitLab each read is a round trip of tens of milliseconds.
+    let inFlight = 0;
+    let most = 0;
+    const calls: string[] = [];
+    const harness = await BatonHarness.start(getDatabase(), {
+      createApi: (connection, account) => {
+        const api = new GitLabApi({
+          baseUrl: connection.baseUrl,
+          token: account.token,
+          logger: silentLogger(),
+        });
+        return new Proxy(api, {
+          get(target, name, receiver) {
+            const value = Reflect.get(target, name, receiver) as unknown;
+            if (typeof value !== 'function') return value;
+            return async (...args: unknown[]) => {
+              calls.push(String(name));
+              inFlight += 1;
+              most = Math.max(most, inFlight);
+              try {
+                return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+              } finally {
+                inFlight -= 1;
+              }
+            };
+          },
+        });
+      },
+    });
+    try {
+      await harness.addTrigger();
+      await harness.commentOnIssue('alice', '@claude-agent please add the time of day');
+      await harness.processed();
+    } finally {
+      await harness.close();
+    }
+
+    // The flow file, agent-config.yml, the thread's notes, the issue and the accounts.
+    expect(calls).toEqual(expect.arrayContaining(['readFile', 'listNotes', 'getIssue']));
+    expect(most).toBeGreaterThanOrEqual(4);
   });
 });
