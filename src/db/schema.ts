@@ -208,6 +208,11 @@ export interface GatewayCallsTable {
   cache_write_tokens: number;
   /** null when the model has no price in the table (tokens were used, cost unknown). */
   cost_usd: number | null;
+  /**
+   * What the call counted against budgets: the cost, or for a model without a price the cost at
+   * its provider's highest prices. Null in rows written before migration 0005.
+   */
+  charged_usd: number | null;
   duration_ms: number;
   /** Time to the provider's first response byte; null when none came. */
   ttfb_ms: number | null;

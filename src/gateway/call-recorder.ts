@@ -100,6 +100,7 @@ const columns = [
   ['cache_read_tokens', 'int4'],
   ['cache_write_tokens', 'int4'],
   ['cost_usd', 'float8'],
+  ['charged_usd', 'float8'],
   ['duration_ms', 'float8'],
   ['ttfb_ms', 'float8'],
   ['error_code', 'text'],

@@ -89,6 +89,7 @@ export function createGatewayHandler(deps: GatewayHandlerDeps): GatewayRequestHa
       cache_read_tokens: 0,
       cache_write_tokens: 0,
       cost_usd: 0,
+      charged_usd: 0,
       duration_ms: performance.now() - call.start.monoMs,
       ttfb_ms: null,
       error_code: kind,

@@ -114,6 +114,32 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
     );
   });
 
+  it('charges a model with no price at its provider’s highest prices, so it never runs past a budget, even after a restart', async () => {
+    upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    // At Claude's highest listed prices ($15 / $75 / $1.50 per million) one call is $0.03045.
+    const fallbackCallUsd = (1000 * 15 + 200 * 75 + 300 * 1.5) / 1e6;
+    await withGateway({ runBudgetUsd: fallbackCallUsd * 1.5 }, async (gateway) => {
+      const token = await gateway.grantRun('run-1');
+      expect((await claude(gateway, token, { model: 'claude-future-9' })).status).toBe(200);
+      expect((await claude(gateway, token, { model: 'claude-future-9' })).status).toBe(200);
+      const refused = await claude(gateway, token, { model: 'claude-future-9' });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('budget for this run is spent');
+
+      await gateway.service.flush();
+      const [first] = await records('run-1');
+      expect(first?.cost_usd).toBeNull();
+      expect(first?.charged_usd).toBeCloseTo(fallbackCallUsd, 10);
+      const restarted = await gateway.restart();
+      try {
+        const again = await restarted.grantRun('run-1');
+        expect((await claude(restarted, again, { model: 'claude-future-9' })).status).toBe(403);
+      } finally {
+        await restarted.close();
+      }
+    });
+  });
+
   it('gives a model with no price a null cost and keeps counting its tokens', async () => {
     upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
     await withGateway({}, async (gateway) => {

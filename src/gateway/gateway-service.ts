@@ -20,6 +20,9 @@ import { openaiProvider } from './openai/openai-provider.ts';
 import { SpendLedger, utcDay } from './spend-ledger.ts';
 import { Upstream } from './upstream.ts';
 
+/** What calls counted against budgets (rows from before `charged_usd` count their cost). */
+const chargedSum = sql<number | string>`coalesce(sum(coalesce(charged_usd, cost_usd)), 0)::float8`;
+
 export const gatewayProviders: Readonly<Record<ProviderName, GatewayProvider>> = {
   anthropic: anthropicProvider,
   openai: openaiProvider,
@@ -247,7 +250,7 @@ export class GatewayService implements ModelGateway {
       .selectFrom('gateway_calls')
       .where('run_id', 'in', runIds)
       .groupBy('run_id')
-      .select(['run_id', sql<number | string>`coalesce(sum(cost_usd), 0)::float8`.as('cost')])
+      .select(['run_id', chargedSum.as('cost')])
       .execute();
     for (const row of rows) if (row.run_id !== null) spent.set(row.run_id, Number(row.cost));
     return spent;
@@ -264,7 +267,7 @@ export class GatewayService implements ModelGateway {
       .where('connection_id', '=', grant.connectionId)
       .where('project_path', '=', grant.projectPath)
       .where('started_at', '>=', new Date(day * 86_400_000))
-      .select(sql<number | string>`coalesce(sum(cost_usd), 0)::float8`.as('cost'))
+      .select(chargedSum.as('cost'))
       .executeTakeFirstOrThrow();
     this.#ledger.seedProjectDay(grant.projectKey, day, Number(row.cost));
   }

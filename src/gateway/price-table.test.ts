@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costOf, priceOf, priceTable } from './price-table.ts';
+import { chargeOf, costOf, fallbackPrices, priceOf, priceTable } from './price-table.ts';
 
 const usage = (model: string | null, input: number, output = 0, cacheRead = 0, cacheWrite = 0) => ({
   model,
@@ -38,5 +38,25 @@ describe('price table', () => {
     expect(costOf(usage(null, 0))).toBe(0);
     expect(costOf(usage('unknown-model', 10))).toBeNull();
     expect(costOf(usage(null, 10))).toBeNull();
+  });
+
+  it('charges a priced model its cost, and an unpriced one at its provider’s highest prices', () => {
+    expect(chargeOf(usage('claude-sonnet-4-5', 1e6), 'anthropic')).toBeCloseTo(3, 10);
+    expect(fallbackPrices.anthropic).toEqual({
+      input: 15,
+      output: 75,
+      cacheRead: 1.5,
+      cacheWrite: 18.75,
+    });
+    expect(fallbackPrices.openai.output).toBe(14);
+    expect(fallbackPrices.google.input).toBe(2);
+    expect(chargeOf(usage('claude-future-9', 1e6, 1e6), 'anthropic')).toBeCloseTo(90, 10);
+    expect(chargeOf(usage(null, 1e6), 'openai')).toBeCloseTo(fallbackPrices.openai.input, 10);
+    expect(chargeOf(usage('my-local-model', 0), 'google')).toBe(0);
+    for (const [provider, fallback] of Object.entries(fallbackPrices)) {
+      for (const field of ['input', 'output', 'cacheRead', 'cacheWrite'] as const) {
+        expect(fallback[field], `${provider} ${field}`).toBeGreaterThanOrEqual(0);
+      }
+    }
   });
 });

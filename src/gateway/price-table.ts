@@ -1,4 +1,4 @@
-import type { MeteredUsage } from './gateway-provider.ts';
+import type { MeteredUsage, ProviderName } from './gateway-provider.ts';
 
 /** US dollars per million tokens. */
 export interface ModelPrice {
@@ -19,12 +19,12 @@ const price = (input: number, output: number, cacheRead: number, cacheWrite = in
  * List prices of well-known models, from the providers' pricing pages (late 2025), standard
  * tier, short context. A key matches a model named exactly so or followed by `-`, `@` or `:`
  * (a dated or tagged version); the longest matching key wins. A model not in the table has no
- * cost (null), so its calls count towards no budget: add it here when a flow uses it.
+ * known cost (null), and is charged against budgets at its provider's highest prices here
+ * (`chargeOf`): add it when a flow uses it.
  * Anthropic's cache writes are the 5-minute ones (1.25 × input); OpenAI and Gemini bill no
  * cache writes (Gemini's explicit cache storage is billed per hour, outside any call).
  */
-export const priceTable: Readonly<Record<string, ModelPrice>> = {
-  // Anthropic
+const anthropicPrices: Readonly<Record<string, ModelPrice>> = {
   'claude-opus-4-6': price(5, 25, 0.5, 6.25),
   'claude-opus-4-5': price(5, 25, 0.5, 6.25),
   'claude-opus-4-1': price(15, 75, 1.5, 18.75),
@@ -38,7 +38,9 @@ export const priceTable: Readonly<Record<string, ModelPrice>> = {
   'claude-haiku-4-5': price(1, 5, 0.1, 1.25),
   'claude-3-5-haiku': price(0.8, 4, 0.08, 1),
   'claude-3-haiku': price(0.25, 1.25, 0.03, 0.3),
-  // OpenAI
+};
+
+const openaiPrices: Readonly<Record<string, ModelPrice>> = {
   'gpt-5.2': price(1.75, 14, 0.175, 0),
   'gpt-5.1-codex-mini': price(0.25, 2, 0.025, 0),
   'gpt-5.1-codex': price(1.25, 10, 0.125, 0),
@@ -55,13 +57,34 @@ export const priceTable: Readonly<Record<string, ModelPrice>> = {
   o3: price(2, 8, 0.5, 0),
   'o4-mini': price(1.1, 4.4, 0.275, 0),
   'codex-mini-latest': price(1.5, 6, 0.375, 0),
-  // Google
+};
+
+const googlePrices: Readonly<Record<string, ModelPrice>> = {
   'gemini-3-pro': price(2, 12, 0.2, 0),
   'gemini-2.5-pro': price(1.25, 10, 0.125, 0),
   'gemini-2.5-flash-lite': price(0.1, 0.4, 0.01, 0),
   'gemini-2.5-flash': price(0.3, 2.5, 0.03, 0),
   'gemini-2.0-flash-lite': price(0.075, 0.3, 0.01875, 0),
   'gemini-2.0-flash': price(0.1, 0.4, 0.025, 0),
+};
+
+export const priceTable: Readonly<Record<string, ModelPrice>> = {
+  ...anthropicPrices,
+  ...openaiPrices,
+  ...googlePrices,
+};
+
+/** Field by field, the highest price of a provider's models: what an unpriced model is charged. */
+function highest(prices: Readonly<Record<string, ModelPrice>>): ModelPrice {
+  const all = Object.values(prices);
+  const most = (field: keyof ModelPrice) => Math.max(...all.map((p) => p[field]));
+  return price(most('input'), most('output'), most('cacheRead'), most('cacheWrite'));
+}
+
+export const fallbackPrices: Readonly<Record<ProviderName, ModelPrice>> = {
+  anthropic: highest(anthropicPrices),
+  openai: highest(openaiPrices),
+  google: highest(googlePrices),
 };
 
 const keysLongestFirst = Object.keys(priceTable).sort((a, b) => b.length - a.length);
@@ -77,13 +100,7 @@ export function priceOf(model: string): ModelPrice | null {
   return null;
 }
 
-/** The cost of one call in US dollars; 0 without tokens; null when the model has no price. */
-export function costOf(usage: MeteredUsage): number | null {
-  const tokens =
-    usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
-  if (tokens === 0) return 0;
-  const found = usage.model === null ? null : priceOf(usage.model);
-  if (found === null) return null;
+function dollars(usage: MeteredUsage, found: ModelPrice): number {
   return (
     (usage.inputTokens * found.input +
       usage.outputTokens * found.output +
@@ -91,4 +108,25 @@ export function costOf(usage: MeteredUsage): number | null {
       usage.cacheWriteTokens * found.cacheWrite) /
     1_000_000
   );
+}
+
+function tokensOf(usage: MeteredUsage): number {
+  return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+}
+
+/** The cost of one call in US dollars; 0 without tokens; null when the model has no price. */
+export function costOf(usage: MeteredUsage): number | null {
+  if (tokensOf(usage) === 0) return 0;
+  const found = usage.model === null ? null : priceOf(usage.model);
+  return found === null ? null : dollars(usage, found);
+}
+
+/**
+ * What one call counts against budgets: its cost, or for a model without a price its cost at
+ * the provider's highest prices, so that no model (a new one, a misspelt one, a self-hosted
+ * one behind a custom base URL) runs outside a budget.
+ */
+export function chargeOf(usage: MeteredUsage, provider: ProviderName): number {
+  if (tokensOf(usage) === 0) return 0;
+  return costOf(usage) ?? dollars(usage, fallbackPrices[provider]);
 }

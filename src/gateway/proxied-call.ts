@@ -10,7 +10,7 @@ import {
   type ProviderRoute,
 } from './gateway-provider.ts';
 import type { ActiveGrant } from './grant-registry.ts';
-import { costOf } from './price-table.ts';
+import { chargeOf, costOf } from './price-table.ts';
 import type { SpendLedger } from './spend-ledger.ts';
 import { UpstreamConnectTimeout, type Upstream } from './upstream.ts';
 import { decodeBody, UsageTap } from './usage-tap.ts';
@@ -371,7 +371,8 @@ export class ProxiedCall {
     const model = usage?.model ?? this.#route.model ?? this.#modelFromRequest();
     const metered = usage === null ? null : { ...usage, model };
     const cost = metered === null ? 0 : costOf(metered);
-    if (cost !== null && cost > 0) this.#ctx.ledger.add(this.#grant, cost, Date.now());
+    const charged = metered === null ? 0 : chargeOf(metered, this.#provider.name);
+    if (charged > 0) this.#ctx.ledger.add(this.#grant, charged, Date.now());
     const grant = this.#grant;
     const record: CallRecord = {
       run_id: grant.runId,
@@ -388,6 +389,7 @@ export class ProxiedCall {
       cache_read_tokens: metered?.cacheReadTokens ?? 0,
       cache_write_tokens: metered?.cacheWriteTokens ?? 0,
       cost_usd: cost,
+      charged_usd: charged,
       duration_ms: performance.now() - this.#start.monoMs,
       ttfb_ms: this.#ttfbMs,
       error_code: errorCode,

@@ -19,7 +19,7 @@ const dollars = (value: number) => `$${value.toFixed(2)}`;
 /**
  * Spend per run (on the grant) and per project per UTC day, in memory. A call is refused when it
  * starts after a budget is spent; a call in flight is never cut off, so a budget can be
- * overshot by the calls that were running when it ran out. Only priced calls count.
+ * overshot by the calls that were running when it ran out. Every call counts what `chargeOf` says.
  */
 export class SpendLedger {
   readonly #limits: BudgetLimits;

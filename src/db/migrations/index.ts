@@ -3,6 +3,7 @@ import { initialMigration } from './0001-initial.ts';
 import { intakeAndTriggersMigration } from './0002-intake-and-triggers.ts';
 import { variablesMigration } from './0003-variables.ts';
 import { gatewayMigration } from './0004-gateway.ts';
+import { gatewayChargedMigration } from './0005-gateway-charged.ts';
 
 export interface NamedMigration {
   readonly name: string;
@@ -19,4 +20,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '0002-intake-and-triggers', migration: intakeAndTriggersMigration },
   { name: '0003-variables', migration: variablesMigration },
   { name: '0004-gateway', migration: gatewayMigration },
+  { name: '0005-gateway-charged', migration: gatewayChargedMigration },
 ];
