@@ -52,6 +52,21 @@ function agentConfigOf(text: string | null) {
   return config;
 }
 
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A read's outcome, to be looked at in the order that matters rather than the one it ended in. */
+function settle<T>(read: Promise<T>): Promise<Settled<T>> {
+  return read.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function valueOf<T>(settled: Settled<T>): T {
+  if (!settled.ok) throw settled.error;
+  return settled.value;
+}
+
 /** A reason a run could not start that the person who asked can act on. */
 export class StartError extends Error {
   override readonly name = 'StartError';
@@ -160,7 +175,7 @@ export class RunStarter {
         api.getAccount(account.forgeUserId),
       )
       .then((live) => ({ ...live, email: account.email ?? live.email }));
-    const requesterRead = job.requester ?? api.getAccount(activity.actor.id);
+    const requesterRead = Promise.resolve(job.requester ?? api.getAccount(activity.actor.id));
     const contextRead = buildFlowContext({
       api,
       baseUrl: connection.baseUrl,
@@ -171,11 +186,8 @@ export class RunStarter {
       discussionId: job.ack.discussionId,
       serviceAccount: serviceAccountRead,
       requester: requesterRead,
-    }).then(
-      (context) => ({ ok: true as const, context }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    const [flow, requester, agentConfigText, read] = await Promise.all([
+    });
+    const [flow, requester, agentConfigText, context] = await Promise.all([
       resolveFlow({
         source: trigger.flow,
         api,
@@ -183,17 +195,20 @@ export class RunStarter {
         defaultBranch: project.defaultBranch,
         catalog: this.#deps.catalog,
       }),
-      requesterRead,
-      project.defaultBranch === null
-        ? null
-        : api.readFile(project.id, agentConfigPath, project.defaultBranch),
-      contextRead,
+      settle(requesterRead),
+      settle(
+        project.defaultBranch === null
+          ? Promise.resolve(null)
+          : api.readFile(project.id, agentConfigPath, project.defaultBranch),
+      ),
+      settle(contextRead),
     ]);
-    // The person who asked can act on these; a failed forge read is reported after them.
+    // What the person who asked can act on first (the flow file, then agent-config.yml); a
+    // failed forge read after them.
     if (!flow.ok) throw new StartError(flow.error);
-    const agentConfig = agentConfigOf(agentConfigText);
-    if (!read.ok) throw read.error;
-    const { context } = read;
+    const agentConfig = agentConfigOf(valueOf(agentConfigText));
+    const { environment, fullContext } = valueOf(context);
+    const { id, username, name } = valueOf(requester);
     return {
       connectionId: connection.id,
       triggerId: trigger.id,
@@ -214,16 +229,11 @@ export class RunStarter {
             },
       discussionId: job.ack.discussionId,
       ackNoteId: job.ack.id,
-      requestedBy: {
-        id: requester.id,
-        username: requester.username,
-        name: requester.name,
-        email: context.environment.GIT_COMMITTER_EMAIL ?? '',
-      },
+      requestedBy: { id, username, name, email: environment.GIT_COMMITTER_EMAIL ?? '' },
       flowSource: flow.source,
       flow: flow.flow,
-      environment: context.environment,
-      fullContext: context.fullContext,
+      environment,
+      fullContext,
       networkPolicy: agentConfig.networkPolicy,
       pushToSourceBranch: trigger.pushToSourceBranch && noteable.type === 'merge_request',
     };

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, silentLogger } from '../helpers/database.ts';
 import { BatonHarness, claudeFlowPath, projectPath } from '../helpers/baton-harness.ts';
 import { GitLabApi } from '../../src/forges/gitlab/gitlab-api.ts';
+import { agentConfigPath } from '../../src/flows/agent-config.ts';
 import { processingNote } from '../../src/triggers/acknowledgement-notes.ts';
 
 const started =
@@ -277,12 +278,12 @@ describeEachDatabase('intake and triggers against the development forge', (getDa
 });
 
 describeEachDatabase('run preparation against the development forge', (getDatabase) => {
-  it('prepares a run with its forge reads side by side, not one after another', async () => {
-    // Against a real GitLab each read is a round trip of tens of milliseconds.
-    let inFlight = 0;
-    let most = 0;
-    const calls: string[] = [];
-    const harness = await BatonHarness.start(getDatabase(), {
+  /** A harness whose GitLab client reports every call, and fails those `fails` picks. */
+  function tracedHarness(
+    onCall: (name: string, change: 1 | -1) => void,
+    fails: (name: string, args: unknown[]) => boolean = () => false,
+  ) {
+    return BatonHarness.start(getDatabase(), {
       createApi: (connection, account) => {
         const api = new GitLabApi({
           baseUrl: connection.baseUrl,
@@ -294,18 +295,29 @@ describeEachDatabase('run preparation against the development forge', (getDataba
             const value = Reflect.get(target, name, receiver) as unknown;
             if (typeof value !== 'function') return value;
             return async (...args: unknown[]) => {
-              calls.push(String(name));
-              inFlight += 1;
-              most = Math.max(most, inFlight);
+              onCall(String(name), 1);
               try {
+                if (fails(String(name), args)) throw new Error(`${String(name)}: GitLab is down`);
                 return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
               } finally {
-                inFlight -= 1;
+                onCall(String(name), -1);
               }
             };
           },
         });
       },
+    });
+  }
+
+  it('prepares a run with its forge reads side by side, not one after another', async () => {
+    // Against a real GitLab each read is a round trip of tens of milliseconds.
+    let inFlight = 0;
+    let most = 0;
+    const calls: string[] = [];
+    const harness = await tracedHarness((name, change) => {
+      if (change === 1) calls.push(name);
+      inFlight += change;
+      most = Math.max(most, inFlight);
     });
     try {
       await harness.addTrigger();
@@ -318,5 +330,30 @@ describeEachDatabase('run preparation against the development forge', (getDataba
     // The flow file, agent-config.yml, the thread's notes, the issue and the accounts.
     expect(calls).toEqual(expect.arrayContaining(['readFile', 'listNotes', 'getIssue']));
     expect(most).toBeGreaterThanOrEqual(4);
+  });
+
+  it('still says what is wrong with the flow file when a read beside it fails', async () => {
+    // agent-config.yml and the thread cannot be read; the flow file can, and is broken.
+    const harness = await tracedHarness(
+      () => undefined,
+      (name, args) => name === 'listNotes' || (name === 'readFile' && args[1] === agentConfigPath),
+    );
+    try {
+      await harness.commitFile(
+        '.gitlab/duo/flows/broken.yaml',
+        'image: node:22-slim\ncommands: echo hi\n',
+      );
+      await harness.addTrigger({
+        flow: { kind: 'config_path', path: '.gitlab/duo/flows/broken.yaml' },
+      });
+      const { discussionId } = await harness.commentOnIssue('alice', '@claude-agent go');
+      await harness.processed();
+      const reply = (await harness.discussionNotes(discussionId))[1];
+      expect(reply?.body).toMatch(
+        /^❌ Could not start the agent due to this error: invalid flow definition in `\.gitlab\/duo\/flows\/broken\.yaml`/,
+      );
+    } finally {
+      await harness.close();
+    }
   });
 });
