@@ -80,24 +80,30 @@ export const openaiProvider: GatewayProvider = {
  * A Chat Completions stream reports its usage only when asked (`stream_options.include_usage`);
  * without it every token would pass unmetered and uncounted against budgets. So a streamed
  * request that does not ask is changed to ask (the reply then ends with one more chunk, with
- * `choices: []`, which OpenAI's clients expect). A body that is not a JSON object is refused
- * here: the provider would refuse it too, and it cannot be checked.
+ * `choices: []`, which OpenAI's clients expect). Every body goes upstream as parsed here and
+ * serialised again, so that a provider reading JSON differently (the first of two duplicate
+ * keys, `"stream": 1` taken as true) cannot see a stream this check did not. What cannot be
+ * checked is refused; the provider would refuse it too.
  */
-export function withStreamUsage(body: Buffer): PreparedBody | null {
+export function withStreamUsage(body: Buffer): PreparedBody {
   const request = parseJson(body.toString('utf8'));
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
     return { refusal: 'the request body is not a JSON object' };
   }
   const fields = request as Record<string, unknown>;
-  if (fields['stream'] !== true) return null;
-  const options = fields['stream_options'];
-  if (options === undefined || options === null) {
-    fields['stream_options'] = { include_usage: true };
-  } else if (typeof options === 'object' && !Array.isArray(options)) {
-    if ((options as Record<string, unknown>)['include_usage'] === true) return null;
-    fields['stream_options'] = { ...options, include_usage: true };
-  } else {
-    return { refusal: '`stream_options` must be an object' };
+  const stream = fields['stream'];
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
+    return { refusal: '`stream` must be true or false' };
+  }
+  if (stream === true) {
+    const options = fields['stream_options'];
+    if (options === undefined || options === null) {
+      fields['stream_options'] = { include_usage: true };
+    } else if (typeof options === 'object' && !Array.isArray(options)) {
+      fields['stream_options'] = { ...options, include_usage: true };
+    } else {
+      return { refusal: '`stream_options` must be an object' };
+    }
   }
   return { body: Buffer.from(JSON.stringify(fields)) };
 }
