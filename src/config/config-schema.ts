@@ -135,6 +135,32 @@ export const configSchema = z
         projectDailyBudgetUsd: z.coerce.number().min(0).default(100),
         /** Record request and response bodies of model calls (off: metadata only). */
         recordBodies: z.coerce.boolean().default(false),
+        /**
+         * US dollars per million tokens for models the built-in price table does not know (or
+         * to correct it), keyed by model name; a model without a price is charged against
+         * budgets at its provider's highest listed prices.
+         */
+        prices: z
+          .record(
+            z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be a model name'),
+            z
+              .object({
+                input: z.number().min(0),
+                output: z.number().min(0),
+                // Unless given, cached tokens cost what input tokens cost (cache reads cost less
+                // everywhere; Anthropic's cache writes cost 1.25 × input: give `cacheWrite`).
+                cacheRead: z.number().min(0).optional(),
+                cacheWrite: z.number().min(0).optional(),
+              })
+              .strict()
+              .transform((p) => ({
+                input: p.input,
+                output: p.output,
+                cacheRead: p.cacheRead ?? p.input,
+                cacheWrite: p.cacheWrite ?? p.input,
+              })),
+          )
+          .default({}),
       })
       .strict()
       .default({
@@ -148,6 +174,7 @@ export const configSchema = z
         runBudgetUsd: 10,
         projectDailyBudgetUsd: 100,
         recordBodies: false,
+        prices: {},
       }),
     /** Agent CLIs, installed from npm into a tool cache Baton manages. */
     agents: z

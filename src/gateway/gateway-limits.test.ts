@@ -140,6 +140,20 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
     });
   });
 
+  it('prices a model the table lacks as gateway.prices says', async () => {
+    upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
+    await withGateway(
+      { prices: { 'claude-future-9': { input: 1, output: 2, cacheRead: 0.1, cacheWrite: 1 } } },
+      async (gateway) => {
+        const token = await gateway.grantRun('run-1');
+        expect((await claude(gateway, token, { model: 'claude-future-9' })).status).toBe(200);
+        const usage = await gateway.service.usage('run-1');
+        // 1,000 input at $1, 200 output at $2 and 300 cache reads at $0.10, per million.
+        expect(usage.costUsd).toBeCloseTo((1000 * 1 + 200 * 2 + 300 * 0.1) / 1e6, 12);
+      },
+    );
+  });
+
   it('gives a model with no price a null cost and keeps counting its tokens', async () => {
     upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
     await withGateway({}, async (gateway) => {

@@ -17,6 +17,7 @@ import {
 } from './grant-registry.ts';
 import type { ModelGateway, RunGrant, RunGrantInput, RunUsage } from './model-gateway.ts';
 import { openaiProvider } from './openai/openai-provider.ts';
+import { PriceList } from './price-table.ts';
 import { SpendLedger, utcDay } from './spend-ledger.ts';
 import { Upstream } from './upstream.ts';
 
@@ -93,6 +94,7 @@ export class GatewayService implements ModelGateway {
       instanceKeys,
       grants: this.#grants,
       ledger: this.#ledger,
+      prices: new PriceList(config.prices),
       recorder: this.#recorder,
       recordBodies: config.recordBodies,
       logger,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chargeOf, costOf, fallbackPrices, priceOf, priceTable } from './price-table.ts';
+import { chargeOf, costOf, fallbackPrices, PriceList, priceOf, priceTable } from './price-table.ts';
 
 const usage = (model: string | null, input: number, output = 0, cacheRead = 0, cacheWrite = 0) => ({
   model,
@@ -48,7 +48,7 @@ describe('price table', () => {
       cacheRead: 1.5,
       cacheWrite: 18.75,
     });
-    expect(fallbackPrices.openai.output).toBe(14);
+    expect(fallbackPrices.openai.output).toBe(600);
     expect(fallbackPrices.google.input).toBe(2);
     expect(chargeOf(usage('claude-future-9', 1e6, 1e6), 'anthropic')).toBeCloseTo(90, 10);
     expect(chargeOf(usage(null, 1e6), 'openai')).toBeCloseTo(fallbackPrices.openai.input, 10);
@@ -58,5 +58,24 @@ describe('price table', () => {
         expect(fallback[field], `${provider} ${field}`).toBeGreaterThanOrEqual(0);
       }
     }
+  });
+
+  it('prices a premium tier as itself, not as the model it extends', () => {
+    expect(priceOf('gpt-5-pro-2025-10-06')).toBe(priceTable['gpt-5-pro']);
+    expect(priceOf('o3-pro')).toBe(priceTable['o3-pro']);
+    expect(priceOf('o3-2025-04-16')).toBe(priceTable['o3']);
+  });
+
+  it('takes configured prices for models the table lacks, and over the table', () => {
+    const prices = new PriceList({
+      'Local-Coder': { input: 0.5, output: 1, cacheRead: 0.5, cacheWrite: 0.5 },
+      'claude-sonnet-4-5': { input: 2, output: 10, cacheRead: 0.2, cacheWrite: 2.5 },
+    });
+    expect(prices.costOf(usage('local-coder-7b', 1e6, 1e6))).toBeCloseTo(1.5, 10);
+    expect(prices.chargeOf(usage('local-coder-7b', 1e6), 'openai')).toBeCloseTo(0.5, 10);
+    expect(prices.costOf(usage('claude-sonnet-4-5-20250929', 1e6))).toBeCloseTo(2, 10);
+    // The built-in list is not changed by another's configuration.
+    expect(costOf(usage('claude-sonnet-4-5-20250929', 1e6))).toBeCloseTo(3, 10);
+    expect(costOf(usage('local-coder-7b', 1e6))).toBeNull();
   });
 });

@@ -41,6 +41,11 @@ const anthropicPrices: Readonly<Record<string, ModelPrice>> = {
 };
 
 const openaiPrices: Readonly<Record<string, ModelPrice>> = {
+  // The premium tiers first in mind: `gpt-5-pro` must not be priced as `gpt-5`.
+  'gpt-5-pro': price(15, 120, 15, 0),
+  'o1-pro': price(150, 600, 150, 0),
+  'o3-pro': price(20, 80, 20, 0),
+  o1: price(15, 60, 7.5, 0),
   'gpt-5.2': price(1.75, 14, 0.175, 0),
   'gpt-5.1-codex-mini': price(0.25, 2, 0.025, 0),
   'gpt-5.1-codex': price(1.25, 10, 0.125, 0),
@@ -87,19 +92,6 @@ export const fallbackPrices: Readonly<Record<ProviderName, ModelPrice>> = {
   google: highest(googlePrices),
 };
 
-const keysLongestFirst = Object.keys(priceTable).sort((a, b) => b.length - a.length);
-
-/** The price of a model (`models/…` and `vendor/…` prefixes ignored), or null. */
-export function priceOf(model: string): ModelPrice | null {
-  const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
-  for (const key of keysLongestFirst) {
-    if (!name.startsWith(key)) continue;
-    const next = name.charAt(key.length);
-    if (next === '' || next === '-' || next === '@' || next === ':') return priceTable[key] ?? null;
-  }
-  return null;
-}
-
 function dollars(usage: MeteredUsage, found: ModelPrice): number {
   return (
     (usage.inputTokens * found.input +
@@ -114,19 +106,71 @@ function tokensOf(usage: MeteredUsage): number {
   return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
 }
 
-/** The cost of one call in US dollars; 0 without tokens; null when the model has no price. */
-export function costOf(usage: MeteredUsage): number | null {
-  if (tokensOf(usage) === 0) return 0;
-  const found = usage.model === null ? null : priceOf(usage.model);
-  return found === null ? null : dollars(usage, found);
+/**
+ * The prices a gateway works with: the table above, plus (and over) the ones an administrator
+ * configured (`gateway.prices`) for models the table does not know. The fallback for a model
+ * without a price stays the table's own, so that a configured price can only name a model.
+ */
+export class PriceList {
+  readonly #prices: Readonly<Record<string, ModelPrice>>;
+  readonly #keysLongestFirst: readonly string[];
+
+  constructor(configured: Readonly<Record<string, ModelPrice>> = {}) {
+    const lowered = Object.entries(configured).map(([model, p]) => [model.toLowerCase(), p]);
+    this.#prices = {
+      ...priceTable,
+      ...(Object.fromEntries(lowered) as Record<string, ModelPrice>),
+    };
+    this.#keysLongestFirst = Object.keys(this.#prices).sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * The price of a model (`models/…` and `vendor/…` prefixes ignored), or null. A key matches a
+   * model named exactly so or followed by `-`, `@` or `:`; the longest key wins.
+   */
+  priceOf(model: string): ModelPrice | null {
+    const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+    for (const key of this.#keysLongestFirst) {
+      if (!name.startsWith(key)) continue;
+      const next = name.charAt(key.length);
+      if (next === '' || next === '-' || next === '@' || next === ':') {
+        return this.#prices[key] ?? null;
+      }
+    }
+    return null;
+  }
+
+  /** The cost of one call in US dollars; 0 without tokens; null when the model has no price. */
+  costOf(usage: MeteredUsage): number | null {
+    if (tokensOf(usage) === 0) return 0;
+    const found = usage.model === null ? null : this.priceOf(usage.model);
+    return found === null ? null : dollars(usage, found);
+  }
+
+  /**
+   * What one call counts against budgets: its cost, or for a model without a price its cost at
+   * the provider's highest prices in the table, so that no model (a new one, a misspelt one, a
+   * self-hosted one behind a custom base URL) runs outside a budget.
+   */
+  chargeOf(usage: MeteredUsage, provider: ProviderName): number {
+    if (tokensOf(usage) === 0) return 0;
+    return this.costOf(usage) ?? dollars(usage, fallbackPrices[provider]);
+  }
 }
 
-/**
- * What one call counts against budgets: its cost, or for a model without a price its cost at
- * the provider's highest prices, so that no model (a new one, a misspelt one, a self-hosted
- * one behind a custom base URL) runs outside a budget.
- */
+const builtIn = new PriceList();
+
+/** `PriceList.priceOf` over the built-in table. */
+export function priceOf(model: string): ModelPrice | null {
+  return builtIn.priceOf(model);
+}
+
+/** `PriceList.costOf` over the built-in table. */
+export function costOf(usage: MeteredUsage): number | null {
+  return builtIn.costOf(usage);
+}
+
+/** `PriceList.chargeOf` over the built-in table. */
 export function chargeOf(usage: MeteredUsage, provider: ProviderName): number {
-  if (tokensOf(usage) === 0) return 0;
-  return costOf(usage) ?? dollars(usage, fallbackPrices[provider]);
+  return builtIn.chargeOf(usage, provider);
 }

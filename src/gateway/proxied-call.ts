@@ -10,7 +10,7 @@ import {
   type ProviderRoute,
 } from './gateway-provider.ts';
 import type { ActiveGrant } from './grant-registry.ts';
-import { chargeOf, costOf } from './price-table.ts';
+import type { PriceList } from './price-table.ts';
 import type { SpendLedger } from './spend-ledger.ts';
 import { UpstreamConnectTimeout, type Upstream } from './upstream.ts';
 import { decodeBody, UsageTap } from './usage-tap.ts';
@@ -18,6 +18,7 @@ import { decodeBody, UsageTap } from './usage-tap.ts';
 /** What a call needs from the gateway around it. */
 export interface CallContext {
   ledger: SpendLedger;
+  prices: PriceList;
   recorder: CallRecorder;
   recordBodies: boolean;
   logger: Logger;
@@ -370,8 +371,9 @@ export class ProxiedCall {
     const usage = this.#tap?.result() ?? null;
     const model = usage?.model ?? this.#route.model ?? this.#modelFromRequest();
     const metered = usage === null ? null : { ...usage, model };
-    const cost = metered === null ? 0 : costOf(metered);
-    const charged = metered === null ? 0 : chargeOf(metered, this.#provider.name);
+    const prices = this.#ctx.prices;
+    const cost = metered === null ? 0 : prices.costOf(metered);
+    const charged = metered === null ? 0 : prices.chargeOf(metered, this.#provider.name);
     if (charged > 0) this.#ctx.ledger.add(this.#grant, charged, Date.now());
     const grant = this.#grant;
     const record: CallRecord = {
