@@ -140,6 +140,40 @@ describeEachDatabase('gateway budgets, timeouts and records', (getDatabase) => {
     });
   });
 
+  it('charges a stream the client cut off before its usage by its size, and counts it against the budget', async () => {
+    upstream().setScenario({
+      name: 'slow',
+      turns: [{ text: 'one two three four five six seven eight nine ten' }],
+      usage: meteredUsage,
+      chunkDelayMs: 200,
+    });
+    await withGateway({ runBudgetUsd: 1e-9 }, async (gateway) => {
+      const token = await gateway.grantRun('run-cut');
+      const abort = new AbortController();
+      // OpenAI's Responses stream reports usage only in its last event.
+      const response = await fetch(`${gateway.url}/gateway/openai/v1/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ model: 'gpt-5', input: 'Say hi', stream: true }),
+        signal: abort.signal,
+      });
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      abort.abort();
+      await reader.read().catch(() => undefined);
+
+      await expect.poll(async () => (await records('run-cut')).length).toBe(1);
+      const [record] = await records('run-cut');
+      expect(record).toMatchObject({ status: 200, input_tokens: 0, cost_usd: null });
+      expect(record?.charged_usd).toBeGreaterThan(0);
+      const usage = await gateway.service.usage('run-cut');
+      expect(usage.costUsd).toBeNull();
+      const refused = await claude(gateway, token);
+      expect(refused.status).toBe(403);
+    });
+  });
+
   it('prices a model the table lacks as gateway.prices says', async () => {
     upstream().setScenario({ name: 'hi', turns: [{ text: 'hi there' }], usage: meteredUsage });
     await withGateway(

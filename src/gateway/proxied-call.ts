@@ -30,6 +30,11 @@ const maxReplayBytes = 8 * 1024 * 1024;
 const maxRecordedBodyBytes = 1024 * 1024;
 /** Of an error reply from the provider, this much goes into the record. */
 const maxErrorBytes = 1000;
+/**
+ * For charging a reply without usage by its size: English text runs at about 4 bytes a token,
+ * and a stream's JSON framing only adds bytes, so this errs on the expensive side.
+ */
+const bytesPerToken = 4;
 /** A stale pooled socket is retried at most this many times, only before any reply. */
 const maxAttempts = 3;
 
@@ -102,6 +107,9 @@ export class ProxiedCall {
   #responseBody: BoundedText | null = null;
   #errorBody: BoundedText | null = null;
   #tap: UsageTap | null = null;
+  /** Body bytes each way, for charging a reply that reported no usage. */
+  #requestBytes = 0;
+  #replyBytes = 0;
   #streaming = false;
   #ttfbMs: number | null = null;
   #timedOut = false;
@@ -173,6 +181,7 @@ export class ProxiedCall {
     this.#req.on('data', (chunk: Buffer) => {
       this.#firstBodyChunk ??= chunk;
       this.#requestBody?.add(chunk);
+      this.#requestBytes += chunk.length;
       bytes += chunk.length;
       if (bytes <= maxReplayBytes) chunks.push(chunk);
       else chunks.length = 0;
@@ -255,6 +264,7 @@ export class ProxiedCall {
   #onBodyChunk(chunk: Buffer): void {
     this.#firstBodyChunk ??= chunk;
     this.#requestBody?.add(chunk);
+    this.#requestBytes += chunk.length;
     if (this.#replay !== null) {
       this.#replayBytes += chunk.length;
       if (this.#replayBytes > maxReplayBytes) this.#replay = null;
@@ -298,6 +308,7 @@ export class ProxiedCall {
     reply.on('data', (chunk: Buffer) => {
       if (!res.write(chunk)) reply.pause();
       this.#tap?.write(chunk);
+      this.#replyBytes += chunk.length;
       this.#errorBody?.add(chunk);
       this.#responseBody?.add(chunk);
     });
@@ -372,8 +383,25 @@ export class ProxiedCall {
     const model = usage?.model ?? this.#route.model ?? this.#modelFromRequest();
     const metered = usage === null ? null : { ...usage, model };
     const prices = this.#ctx.prices;
-    const cost = metered === null ? 0 : prices.costOf(metered);
-    const charged = metered === null ? 0 : prices.chargeOf(metered, this.#provider.name);
+    // A successful generating call whose reply said nothing about usage (cut off before its
+    // last event, or a provider that does not report it): its cost is unknown, and it is
+    // charged by size, a token per `bytesPerToken` bytes each way, so that it still counts.
+    const unmetered = metered === null && this.#tap !== null;
+    const cost = unmetered ? null : metered === null ? 0 : prices.costOf(metered);
+    const charged = unmetered
+      ? prices.chargeOf(
+          {
+            model,
+            inputTokens: Math.ceil(this.#requestBytes / bytesPerToken),
+            outputTokens: Math.ceil(this.#replyBytes / bytesPerToken),
+            cacheReadTokens: 0,
+            cacheWriteTokens: 0,
+          },
+          this.#provider.name,
+        )
+      : metered === null
+        ? 0
+        : prices.chargeOf(metered, this.#provider.name);
     if (charged > 0) this.#ctx.ledger.add(this.#grant, charged, Date.now());
     const grant = this.#grant;
     const record: CallRecord = {
