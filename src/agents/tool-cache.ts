@@ -39,7 +39,7 @@ export interface ToolCacheOptions {
    * How npm reaches the registry (`config.agents.registryEnvironment`: proxy and TLS-trust
    * variables); the only variables npm gets besides its own.
    */
-  registryEnvironment?: Readonly<Record<string, string | undefined>>;
+  registryEnvironment?: Config['agents']['registryEnvironment'];
 }
 
 /** `config.agents.toolCacheDir`, or `<dataDir>/tools`. */

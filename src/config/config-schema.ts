@@ -22,7 +22,6 @@ function providerSchema(baseUrl: string) {
     .default({ baseUrl });
 }
 
-/** Baton's whole configuration. Strict: an unknown key is an error, not a silent no-op. */
 /**
  * Variables of Baton's environment that say how to reach the npm registry, and so are passed to
  * npm when it installs agent CLIs (`agents.registryEnvironment`). Nothing else of Baton's
@@ -40,6 +39,7 @@ export const registryVariables = [
   'no_proxy',
 ] as const;
 
+/** Baton's whole configuration. Strict: an unknown key is an error, not a silent no-op. */
 export const configSchema = z
   .object({
     server: z

@@ -88,8 +88,10 @@ async function resolveStart(git: GitRunner, mirror: string, branch: string): Pro
  * Clones the run's objects from the mirror. `--no-hardlinks` copies the object files: a hard
  * link would share the mirror's inodes with a directory the agent can write to, and alternates
  * (`--shared`, worktrees) would need the mirror inside the sandbox. Copying is a plain file
- * copy, measured cheaper than `--reference --dissociate`'s repack (readme.md). This is the only
- * step that reads the mirror, so it is all that runs under the mirror's gate.
+ * copy, measured cheaper than `--reference --dissociate`'s repack (readme.md). It is the one
+ * step that runs under the mirror's gate: copying the pack files while a fetch repacks could
+ * miss one. `baton.git` later reads single objects through alternates, as publishing always
+ * has; git looks a vanished pack's objects up again in the new one.
  */
 async function cloneFromMirror(
   git: GitRunner,
