@@ -8,6 +8,20 @@ import { processingNote } from '../../src/triggers/acknowledgement-notes.ts';
 const started =
   /^✅ Agent has started\. You can view the progress <a href="http:\/\/127\.0\.0\.1:\d+\/runs\/([0-9a-f]{12})\?t=[A-Za-z0-9_-]{22}" target="_blank" rel="noopener noreferrer">here<\/a>\.$/;
 
+/** A trigger whose flow file has `commands` as a string, mentioned once; Baton's reply. */
+async function mentionWithBrokenFlow(harness: BatonHarness): Promise<string | undefined> {
+  await harness.commitFile(
+    '.gitlab/duo/flows/broken.yaml',
+    'image: node:22-slim\ncommands: echo hi\n',
+  );
+  await harness.addTrigger({
+    flow: { kind: 'config_path', path: '.gitlab/duo/flows/broken.yaml' },
+  });
+  const { discussionId } = await harness.commentOnIssue('alice', '@claude-agent go');
+  await harness.processed();
+  return (await harness.discussionNotes(discussionId))[1]?.body;
+}
+
 describeEachDatabase('intake and triggers against the development forge', (getDatabase) => {
   let harness: BatonHarness;
 
@@ -117,17 +131,7 @@ describeEachDatabase('intake and triggers against the development forge', (getDa
   });
 
   it('says which key and line is wrong when the flow file is invalid', async () => {
-    await harness.commitFile(
-      '.gitlab/duo/flows/broken.yaml',
-      'image: node:22-slim\ncommands: echo hi\n',
-    );
-    await harness.addTrigger({
-      flow: { kind: 'config_path', path: '.gitlab/duo/flows/broken.yaml' },
-    });
-    const { discussionId } = await harness.commentOnIssue('alice', '@claude-agent go');
-    await harness.processed();
-    const reply = (await harness.discussionNotes(discussionId))[1];
-    expect(reply?.body).toBe(
+    expect(await mentionWithBrokenFlow(harness)).toBe(
       '❌ Could not start the agent due to this error: invalid flow definition in `.gitlab/duo/flows/broken.yaml`: value at `/commands` is not an array (write each command on its own line starting with `- `) (line 2, column 11)',
     );
     expect(await harness.services.runs.list()).toHaveLength(0);
@@ -339,17 +343,7 @@ describeEachDatabase('run preparation against the development forge', (getDataba
       (name, args) => name === 'listNotes' || (name === 'readFile' && args[1] === agentConfigPath),
     );
     try {
-      await harness.commitFile(
-        '.gitlab/duo/flows/broken.yaml',
-        'image: node:22-slim\ncommands: echo hi\n',
-      );
-      await harness.addTrigger({
-        flow: { kind: 'config_path', path: '.gitlab/duo/flows/broken.yaml' },
-      });
-      const { discussionId } = await harness.commentOnIssue('alice', '@claude-agent go');
-      await harness.processed();
-      const reply = (await harness.discussionNotes(discussionId))[1];
-      expect(reply?.body).toMatch(
+      expect(await mentionWithBrokenFlow(harness)).toMatch(
         /^❌ Could not start the agent due to this error: invalid flow definition in `\.gitlab\/duo\/flows\/broken\.yaml`/,
       );
     } finally {
