@@ -156,7 +156,43 @@ export class PriceList {
     if (tokensOf(usage) === 0) return 0;
     return this.costOf(usage) ?? dollars(usage, fallbackPrices[provider]);
   }
+
+  /**
+   * A finished call's cost (null when unknown) and what it counts against budgets. A call
+   * whose reply should have reported usage and did not (a stream cut off before its last
+   * event, or a provider that does not report it) has an unknown cost and is charged by size,
+   * a token per `bytesPerToken` bytes each way.
+   */
+  callCharge(
+    provider: ProviderName,
+    call: {
+      metered: MeteredUsage | null;
+      expectedUsage: boolean;
+      model: string | null;
+      requestBytes: number;
+      replyBytes: number;
+    },
+  ): { cost: number | null; charged: number } {
+    if (call.metered !== null) {
+      return { cost: this.costOf(call.metered), charged: this.chargeOf(call.metered, provider) };
+    }
+    if (!call.expectedUsage) return { cost: 0, charged: 0 };
+    const bySize = {
+      model: call.model,
+      inputTokens: Math.ceil(call.requestBytes / bytesPerToken),
+      outputTokens: Math.ceil(call.replyBytes / bytesPerToken),
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
+    return { cost: null, charged: this.chargeOf(bySize, provider) };
+  }
 }
+
+/**
+ * For charging a reply without usage by its size: English text runs at about 4 bytes a token,
+ * and a stream's JSON framing only adds bytes, so this errs on the expensive side.
+ */
+const bytesPerToken = 4;
 
 const builtIn = new PriceList();
 

@@ -10,10 +10,11 @@ import {
   type ProviderRoute,
 } from './gateway-provider.ts';
 import type { ActiveGrant } from './grant-registry.ts';
+import { prepareHeldBody } from './held-body.ts';
 import type { PriceList } from './price-table.ts';
 import type { SpendLedger } from './spend-ledger.ts';
 import { UpstreamConnectTimeout, type Upstream } from './upstream.ts';
-import { decodeBody, UsageTap } from './usage-tap.ts';
+import { UsageTap } from './usage-tap.ts';
 
 /** What a call needs from the gateway around it. */
 export interface CallContext {
@@ -30,11 +31,6 @@ const maxReplayBytes = 8 * 1024 * 1024;
 const maxRecordedBodyBytes = 1024 * 1024;
 /** Of an error reply from the provider, this much goes into the record. */
 const maxErrorBytes = 1000;
-/**
- * For charging a reply without usage by its size: English text runs at about 4 bytes a token,
- * and a stream's JSON framing only adds bytes, so this errs on the expensive side.
- */
-const bytesPerToken = 4;
 /** A stale pooled socket is retried at most this many times, only before any reply. */
 const maxAttempts = 3;
 
@@ -44,14 +40,6 @@ class UpstreamIdleTimeout extends Error {
   constructor(ms: number) {
     super(`no data for ${ms} ms`);
   }
-}
-
-/** The value of a header in a raw `[name, value, ...]` list with lower-case names. */
-function headerValue(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < headers.length; i += 2) {
-    if (headers[i] === name) return headers[i + 1];
-  }
-  return undefined;
 }
 
 /** The time a call started: wall clock for the record, monotonic for durations. */
@@ -191,7 +179,12 @@ export class ProxiedCall {
       const prepared =
         bytes > maxReplayBytes
           ? { refusal: `the request body is over ${maxReplayBytes / (1024 * 1024)} MiB` }
-          : this.#prepareBody(Buffer.concat(chunks, bytes));
+          : prepareHeldBody(Buffer.concat(chunks, bytes), {
+              headers: this.#headers,
+              provider: this.#provider,
+              path: this.#path,
+              maxBytes: maxReplayBytes,
+            });
       if ('refusal' in prepared) {
         const message = `Baton's gateway cannot forward this request: ${prepared.refusal}`;
         sendProviderError(this.#res, this.#provider, 'bad_request', message);
@@ -204,29 +197,6 @@ export class ProxiedCall {
       this.#bodyEnded = true;
       this.#send();
     });
-  }
-
-  #prepareBody(raw: Buffer): { body: Buffer; headers: string[] } | { refusal: string } {
-    const encoding = headerValue(this.#headers, 'content-encoding')?.trim().toLowerCase();
-    const plain = encoding === undefined || encoding === '' || encoding === 'identity';
-    const decoded = plain ? raw : decodeBody(raw, encoding, maxReplayBytes);
-    if (decoded === null) {
-      return {
-        refusal: `a request body with content-encoding ${encoding ?? ''} it cannot read (send it uncompressed, or as gzip, deflate or br, up to ${maxReplayBytes / (1024 * 1024)} MiB decoded)`,
-      };
-    }
-    const prepared = this.#provider.prepareBody?.(this.#path, decoded) ?? null;
-    if (prepared === null) return { body: raw, headers: this.#headers };
-    if ('refusal' in prepared) return prepared;
-    // The new body goes uncompressed, with its own length.
-    const headers: string[] = [];
-    for (let i = 0; i + 1 < this.#headers.length; i += 2) {
-      const name = this.#headers[i] as string;
-      if (name === 'content-length' || name === 'content-encoding') continue;
-      headers.push(name, this.#headers[i + 1] as string);
-    }
-    headers.push('content-length', String(prepared.body.length));
-    return { body: prepared.body, headers };
   }
 
   #send(): void {
@@ -382,26 +352,14 @@ export class ProxiedCall {
     const usage = this.#tap?.result() ?? null;
     const model = usage?.model ?? this.#route.model ?? this.#modelFromRequest();
     const metered = usage === null ? null : { ...usage, model };
-    const prices = this.#ctx.prices;
-    // A successful generating call whose reply said nothing about usage (cut off before its
-    // last event, or a provider that does not report it): its cost is unknown, and it is
-    // charged by size, a token per `bytesPerToken` bytes each way, so that it still counts.
-    const unmetered = metered === null && this.#tap !== null;
-    const cost = unmetered ? null : metered === null ? 0 : prices.costOf(metered);
-    const charged = unmetered
-      ? prices.chargeOf(
-          {
-            model,
-            inputTokens: Math.ceil(this.#requestBytes / bytesPerToken),
-            outputTokens: Math.ceil(this.#replyBytes / bytesPerToken),
-            cacheReadTokens: 0,
-            cacheWriteTokens: 0,
-          },
-          this.#provider.name,
-        )
-      : metered === null
-        ? 0
-        : prices.chargeOf(metered, this.#provider.name);
+    const { cost, charged } = this.#ctx.prices.callCharge(this.#provider.name, {
+      metered,
+      // A successful generating call, whose reply should have said how many tokens it used.
+      expectedUsage: this.#tap !== null,
+      model,
+      requestBytes: this.#requestBytes,
+      replyBytes: this.#replyBytes,
+    });
     if (charged > 0) this.#ctx.ledger.add(this.#grant, charged, Date.now());
     const grant = this.#grant;
     const record: CallRecord = {
