@@ -124,18 +124,7 @@ export class DeliveryStore {
     const payload = taker === undefined ? undefined : (JSON.parse(input.payload) as JsonValue);
     const slot = payload === undefined ? undefined : taker?.reserve(input.event);
     if (taker === undefined || slot === undefined || payload === undefined) {
-      const row = await this.#db
-        .insertInto('webhook_deliveries')
-        .values({
-          connection_id: input.connectionId,
-          idempotency_key: input.idempotencyKey,
-          event: input.event,
-          payload: input.payload,
-          status: 'pending',
-        })
-        .onConflict((oc) => oc.columns(['connection_id', 'idempotency_key']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
+      const row = await this.#insertRow(input, null);
       if (row) return { id: row.id, duplicate: false, taken: false };
       return { id: await this.#existing(input), duplicate: true, taken: false };
     }
@@ -155,20 +144,7 @@ export class DeliveryStore {
     let row: { id: string } | undefined;
     try {
       // Stored already claimed: leased to this process, as `claim` would.
-      row = await this.#db
-        .insertInto('webhook_deliveries')
-        .values({
-          connection_id: input.connectionId,
-          idempotency_key: input.idempotencyKey,
-          event: input.event,
-          payload: input.payload,
-          status: 'processing',
-          attempts: 1,
-          locked_until: sql<Date>`now() + make_interval(secs => ${taker.leaseMs / 1000})`,
-        })
-        .onConflict((oc) => oc.columns(['connection_id', 'idempotency_key']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
+      row = await this.#insertRow(input, taker.leaseMs);
     } catch (error) {
       settle(false);
       throw error;
@@ -180,6 +156,31 @@ export class DeliveryStore {
     }
     settle(false);
     return { id: await this.#existing(input), duplicate: true, taken: false };
+  }
+
+  /** The delivery's row, pending or (with a lease) claimed by this process; none if a duplicate. */
+  #insertRow(
+    input: { connectionId: string; idempotencyKey: string; event: string; payload: string },
+    leaseMs: number | null,
+  ): Promise<{ id: string } | undefined> {
+    return this.#db
+      .insertInto('webhook_deliveries')
+      .values({
+        connection_id: input.connectionId,
+        idempotency_key: input.idempotencyKey,
+        event: input.event,
+        payload: input.payload,
+        ...(leaseMs === null
+          ? { status: 'pending' as const }
+          : {
+              status: 'processing' as const,
+              attempts: 1,
+              locked_until: sql<Date>`now() + make_interval(secs => ${leaseMs / 1000})`,
+            }),
+      })
+      .onConflict((oc) => oc.columns(['connection_id', 'idempotency_key']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
   }
 
   async #existing(input: { connectionId: string; idempotencyKey: string }): Promise<string> {

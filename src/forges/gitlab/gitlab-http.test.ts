@@ -51,6 +51,14 @@ function client(url: string, waits: number[] = []) {
 
 const user = z.object({ id: z.number() });
 
+/** Posts a note: a POST, which is retried only when it certainly did not reach GitLab. */
+function postNote(url: string) {
+  return client(url).request('POST', '/projects/1/issues/1/notes', {
+    body: { body: 'x' },
+    schema: user,
+  });
+}
+
 async function failure(promise: Promise<unknown>): Promise<AppError> {
   try {
     await promise;
@@ -95,12 +103,7 @@ describe('GitLabHttp', () => {
 
   it('never retries a POST after a 5xx, so a note is not posted twice', async () => {
     const forge = await scripted([json(500, { message: '500 Internal Server Error' })]);
-    const error = await failure(
-      client(forge.url).request('POST', '/projects/1/issues/1/notes', {
-        body: { body: 'x' },
-        schema: user,
-      }),
-    );
+    const error = await failure(postNote(forge.url));
     expect(error.code).toBe('FORGE_UNAVAILABLE');
     expect(forge.seen).toHaveLength(1);
   });
@@ -223,12 +226,7 @@ describe('GitLabHttp transport', () => {
         res.writeHead(302, { location: 'http://203.0.113.9/api/v4/user' }).end();
       },
     ]);
-    const error = await failure(
-      client(forge.url).request('POST', '/projects/1/issues/1/notes', {
-        body: { body: 'x' },
-        schema: user,
-      }),
-    );
+    const error = await failure(postNote(forge.url));
     expect(error.code).toBe('FORGE_UNAVAILABLE');
     expect(forge.seen).toHaveLength(1);
   });
@@ -256,12 +254,7 @@ describe('GitLabHttp transport', () => {
         res.destroy();
       },
     ]);
-    const error = await failure(
-      client(forge.url).request('POST', '/projects/1/issues/1/notes', {
-        body: { body: 'x' },
-        schema: user,
-      }),
-    );
+    const error = await failure(postNote(forge.url));
     expect(error.code).toBe('FORGE_UNAVAILABLE');
     expect(forge.seen).toHaveLength(1);
   });
